@@ -1,0 +1,38 @@
+# Two commands from a fresh clone: `make book` and `make test`. See README for the plain commands.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
+JB_STRICT := -W -n --keep-going
+
+.PHONY: book test unit nbval strict-book execute lab student clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build .
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# Strict book build first (the browser test reads _build/html), then every test and notebook.
+test: $(STAMP)
+	$(BIN)/jupyter-book build . $(JB_STRICT)
+	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/sanitize.cfg -n 2 --dist loadscope -p no:cacheprovider
+
+execute: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters
+
+student: $(STAMP)
+	$(BIN)/python -m ghostedu student chapters -o student
+
+clean:
+	rm -rf _build student

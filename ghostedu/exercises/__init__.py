@@ -1,0 +1,61 @@
+"""Self-checks for the chapters' exercises.
+
+Each chapter's checks live in a module named after the chapter (``ghostedu.exercises.depthwise``
+...). A check prints a line starting with "Correct" when the answer is right, and otherwise raises
+``ExerciseError`` whose message says what is wrong and gives a hint -- never a bare AssertionError.
+
+In a notebook an exercise is a code cell tagged ``solution`` whose answer sits between the lines
+``# BEGIN SOLUTION`` and ``# END SOLUTION``, followed by a cell that calls a check. The student
+copy (``python -m ghostedu student``) replaces that region by a stub that sets each answer to None.
+"""
+from __future__ import annotations
+
+import math
+
+__all__ = ["ExerciseError", "check_value", "check_close", "check_true", "not_answered"]
+
+
+class ExerciseError(AssertionError):
+    """An exercise answer is missing or wrong; the message says which, and how to fix it."""
+
+
+def not_answered(name: str) -> ExerciseError:
+    return ExerciseError(f"{name}: not answered yet -- replace the `None` stub with your answer.")
+
+
+def _fail(name: str, message: str, hint: str | None) -> None:
+    raise ExerciseError(f"{name}: {message}" + (f"\nHint: {hint}" if hint else ""))
+
+
+def _ok(name: str, detail: str = "") -> None:
+    print(f"Correct: {name}" + (f" ({detail})" if detail else ""))
+
+
+def check_value(name: str, answer, expected, hint: str | None = None) -> None:
+    """Exact equality (ints, tuples, strings, ranges...)."""
+    if answer is None:
+        raise not_answered(name)
+    if answer != expected:
+        _fail(name, f"expected {expected!r}, got {answer!r}.", hint)
+    _ok(name, repr(expected))
+
+
+def check_close(name: str, answer, expected: float, rel: float = 1e-3, hint: str | None = None,
+                unit: str = "") -> None:
+    """A number within relative tolerance ``rel`` of ``expected``."""
+    if answer is None:
+        raise not_answered(name)
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        _fail(name, f"expected a number, got {answer!r}.", hint)
+    if not math.isclose(value, expected, rel_tol=rel):
+        _fail(name, f"expected about {expected:.4g}{unit}, got {value:.4g}{unit}.", hint)
+    _ok(name, f"{expected:.4g}{unit}")
+
+
+def check_true(name: str, condition: bool, message: str, hint: str | None = None, detail: str = "") -> None:
+    """A condition computed by the caller; ``message`` says what is wrong when it is false."""
+    if not condition:
+        _fail(name, message, hint)
+    _ok(name, detail)

@@ -1,0 +1,45 @@
+"""Depthwise separable convolution, the block behind the seed's ``conv_dw(filter_in, filter_out, stride=1)``.
+
+Explained in the chapter "Depthwise separable convolution".
+
+The seed shows only the signature; the body here is reconstructed the way code with that
+signature (MobileNetV1 ports) writes it. The MobileNets paper uses ReLU after each batch norm;
+this block uses ReLU6, as those ports and later MobileNets do.
+"""
+from __future__ import annotations
+
+from torch import nn
+
+from ._checks import check_positive_int
+
+
+def conv_dw(filter_in: int, filter_out: int, stride: int = 1) -> nn.Sequential:
+    """A depthwise 3x3 convolution followed by a pointwise 1x1 convolution.
+
+    Input ``(N, filter_in, H, W)``; output ``(N, filter_out, H', W')`` with
+    ``H' = floor((H - 1) / stride) + 1`` (padding 1 keeps the size at stride 1).
+
+    The six modules, in order:
+
+    0. ``Conv2d(filter_in, filter_in, 3, stride, padding=1, groups=filter_in, bias=False)`` --
+       depthwise: ``groups=filter_in`` gives each input channel its own 3x3 filter.
+    1. ``BatchNorm2d(filter_in)``
+    2. ``ReLU6``
+    3. ``Conv2d(filter_in, filter_out, 1, bias=False)`` -- pointwise: mixes the channels.
+    4. ``BatchNorm2d(filter_out)``
+    5. ``ReLU6``
+
+    Parameters: ``9*filter_in + filter_in*filter_out`` weights plus ``2*(filter_in + filter_out)``
+    batch-norm scales and shifts; ``conv_dw(32, 64)`` has 2,528.
+    """
+    check_positive_int("conv_dw", "filter_in", filter_in)
+    check_positive_int("conv_dw", "filter_out", filter_out)
+    check_positive_int("conv_dw", "stride", stride)
+    return nn.Sequential(
+        nn.Conv2d(filter_in, filter_in, 3, stride, 1, groups=filter_in, bias=False),
+        nn.BatchNorm2d(filter_in),
+        nn.ReLU6(inplace=True),
+        nn.Conv2d(filter_in, filter_out, 1, 1, 0, bias=False),
+        nn.BatchNorm2d(filter_out),
+        nn.ReLU6(inplace=True),
+    )

@@ -1,0 +1,111 @@
+"""The Ghost module and the Ghost bottleneck of GhostNet (Han et al., 2020).
+
+Explained in the chapter "The Ghost module and GhostBottleneck". Submodule names follow the
+official GhostNet code, so its weights load into these modules unchanged.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ._checks import check_input, check_positive_int
+from .squeeze_excite import SqueezeExcite
+
+
+class GhostModule(nn.Module):
+    """Make ``oup`` feature maps from a few "intrinsic" maps and cheap depthwise copies of them.
+
+    Input ``(N, inp, H, W)``; output ``(N, oup, H', W')`` with ``H' = floor((H - 1) / stride) + 1``.
+
+    * ``primary_conv``: a ``kernel_size`` convolution to ``init_channels = ceil(oup / ratio)``
+      intrinsic maps (+ BN, + ReLU when ``relu``).
+    * ``cheap_operation``: a depthwise ``dw_size`` convolution making ``(ratio - 1)`` "ghost"
+      maps from each intrinsic map (+ BN, + ReLU when ``relu``).
+    * The two are concatenated and sliced to the first ``oup`` channels.
+    """
+
+    def __init__(self, inp: int, oup: int, kernel_size: int = 1, ratio: int = 2, dw_size: int = 3,
+                 stride: int = 1, relu: bool = True):
+        super().__init__()
+        for name, value in (("inp", inp), ("oup", oup), ("kernel_size", kernel_size),
+                            ("dw_size", dw_size), ("stride", stride)):
+            check_positive_int("GhostModule", name, value)
+        if isinstance(ratio, bool) or not isinstance(ratio, int) or ratio < 2:
+            raise ValueError(f"GhostModule: expected ratio to be an integer >= 2, got {ratio!r}")
+        self.inp = inp
+        self.oup = oup
+        init_channels = math.ceil(oup / ratio)
+        new_channels = init_channels * (ratio - 1)
+        self.primary_conv = nn.Sequential(
+            nn.Conv2d(inp, init_channels, kernel_size, stride, kernel_size // 2, bias=False),
+            nn.BatchNorm2d(init_channels),
+            nn.ReLU(inplace=True) if relu else nn.Sequential(),
+        )
+        self.cheap_operation = nn.Sequential(
+            nn.Conv2d(init_channels, new_channels, dw_size, 1, dw_size // 2, groups=init_channels, bias=False),
+            nn.BatchNorm2d(new_channels),
+            nn.ReLU(inplace=True) if relu else nn.Sequential(),
+        )
+
+    def intrinsic_and_ghost(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The intrinsic maps ``(N, ceil(oup/ratio), H', W')`` and the ghost maps made from them."""
+        check_input("GhostModule", x, 4, self.inp)
+        intrinsic = self.primary_conv(x)
+        return intrinsic, self.cheap_operation(intrinsic)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        intrinsic, ghost = self.intrinsic_and_ghost(x)
+        return torch.cat([intrinsic, ghost], dim=1)[:, : self.oup]
+
+
+class GhostBottleneck(nn.Module):
+    """Ghost bottleneck with optional squeeze-and-excitation (the seed's ``class GhostBottleneck``).
+
+    Input ``(N, in_chs, H, W)``; output ``(N, out_chs, H', W')``, ``H' = floor((H - 1) / stride) + 1``.
+
+    ``ghost1`` expands to ``mid_chs`` (with ReLU) -> at ``stride > 1`` a depthwise ``conv_dw`` +
+    ``bn_dw`` downsamples -> optional ``se`` -> ``ghost2`` projects to ``out_chs`` (no ReLU) ->
+    plus ``shortcut(input)``: the identity when ``in_chs == out_chs and stride == 1``, otherwise a
+    depthwise conv + BN + pointwise conv + BN that brings the input to the output's shape.
+    ``act_layer`` is accepted for signature compatibility with the official code, which also ignores it.
+    """
+
+    def __init__(self, in_chs: int, mid_chs: int, out_chs: int, dw_kernel_size: int = 3, stride: int = 1,
+                 act_layer: type[nn.Module] = nn.ReLU, se_ratio: float = 0.0):
+        super().__init__()
+        for name, value in (("in_chs", in_chs), ("mid_chs", mid_chs), ("out_chs", out_chs),
+                            ("dw_kernel_size", dw_kernel_size), ("stride", stride)):
+            check_positive_int("GhostBottleneck", name, value)
+        has_se = se_ratio is not None and se_ratio > 0.0
+        self.in_chs = in_chs
+        self.stride = stride
+        self.ghost1 = GhostModule(in_chs, mid_chs, relu=True)
+        if stride > 1:
+            self.conv_dw = nn.Conv2d(mid_chs, mid_chs, dw_kernel_size, stride=stride,
+                                     padding=(dw_kernel_size - 1) // 2, groups=mid_chs, bias=False)
+            self.bn_dw = nn.BatchNorm2d(mid_chs)
+        self.se = SqueezeExcite(mid_chs, se_ratio=se_ratio) if has_se else None
+        self.ghost2 = GhostModule(mid_chs, out_chs, relu=False)
+        if in_chs == out_chs and stride == 1:
+            self.shortcut = nn.Sequential()
+        else:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_chs, in_chs, dw_kernel_size, stride=stride,
+                          padding=(dw_kernel_size - 1) // 2, groups=in_chs, bias=False),
+                nn.BatchNorm2d(in_chs),
+                nn.Conv2d(in_chs, out_chs, 1, stride=1, padding=0, bias=False),
+                nn.BatchNorm2d(out_chs),
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input("GhostBottleneck", x, 4, self.in_chs)
+        residual = x
+        x = self.ghost1(x)
+        if self.stride > 1:
+            x = self.bn_dw(self.conv_dw(x))
+        if self.se is not None:
+            x = self.se(x)
+        x = self.ghost2(x)
+        return x + self.shortcut(residual)

@@ -1,0 +1,104 @@
+"""GhostNet (Han et al., 2020, "GhostNet: More Features from Cheap Operations", arXiv:1911.11907).
+
+Explained in the chapter "GhostNet". The configuration table below is the picture of the network;
+module names and order follow the official GhostNet code, so the official ImageNet weights load
+with ``load_state_dict(..., strict=True)``.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..layers import GhostBottleneck, make_divisible
+from ..layers._checks import check_input
+
+# One row per Ghost bottleneck, grouped by stage:
+#   k: depthwise kernel size, exp: expansion (mid) channels, out: output channels,
+#   se: squeeze-and-excitation ratio (0 = none), s: stride of the bottleneck.
+GHOSTNET_CONFIG: list[list[tuple[int, int, int, float, int]]] = [
+    # k, exp, out,  se,   s
+    [(3, 16, 16, 0.0, 1)],
+    [(3, 48, 24, 0.0, 2)],
+    [(3, 72, 24, 0.0, 1)],
+    [(5, 72, 40, 0.25, 2)],
+    [(5, 120, 40, 0.25, 1)],
+    [(3, 240, 80, 0.0, 2)],
+    [(3, 200, 80, 0.0, 1),
+     (3, 184, 80, 0.0, 1),
+     (3, 184, 80, 0.0, 1),
+     (3, 480, 112, 0.25, 1),
+     (3, 672, 112, 0.25, 1)],
+    [(5, 672, 160, 0.25, 2)],
+    [(5, 960, 160, 0.0, 1),
+     (5, 960, 160, 0.25, 1),
+     (5, 960, 160, 0.0, 1),
+     (5, 960, 160, 0.25, 1)],
+]
+
+
+class ConvBnAct(nn.Module):
+    """Convolution + BatchNorm + activation, ``(N, in_chs, H, W) -> (N, out_chs, H', W')``."""
+
+    def __init__(self, in_chs: int, out_chs: int, kernel_size: int, stride: int = 1,
+                 act_layer: type[nn.Module] = nn.ReLU):
+        super().__init__()
+        self.conv = nn.Conv2d(in_chs, out_chs, kernel_size, stride, kernel_size // 2, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_chs)
+        self.act1 = act_layer(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act1(self.bn1(self.conv(x)))
+
+
+class GhostNet(nn.Module):
+    """GhostNet classifier: images ``(N, 3, H, W)`` -> class scores ``(N, num_classes)``.
+
+    Stem (3x3 conv, stride 2) -> the stages of ``config`` -> 1x1 ConvBnAct to the last expansion
+    width -> global average pool -> 1x1 ``conv_head`` to 1280 -> dropout -> ``classifier``.
+    Channel counts are scaled by ``width`` and rounded with ``make_divisible(., 4)``.
+    """
+
+    def __init__(self, config=GHOSTNET_CONFIG, num_classes: int = 1000, width: float = 1.0, dropout: float = 0.2):
+        super().__init__()
+        if not (isinstance(width, (int, float)) and width > 0):
+            raise ValueError(f"GhostNet: expected width > 0, got {width!r}")
+        self.config = config
+        self.dropout = dropout
+        stem_chs = make_divisible(16 * width, 4)
+        self.conv_stem = nn.Conv2d(3, stem_chs, 3, 2, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(stem_chs)
+        self.act1 = nn.ReLU(inplace=True)
+        in_chs = stem_chs
+        stages = []
+        for stage in config:
+            blocks = []
+            for k, exp, out, se, s in stage:
+                out_chs = make_divisible(out * width, 4)
+                mid_chs = make_divisible(exp * width, 4)
+                blocks.append(GhostBottleneck(in_chs, mid_chs, out_chs, k, s, se_ratio=se))
+                in_chs = out_chs
+            stages.append(nn.Sequential(*blocks))
+        last_chs = make_divisible(exp * width, 4)
+        stages.append(nn.Sequential(ConvBnAct(in_chs, last_chs, 1)))
+        self.blocks = nn.Sequential(*stages)
+        self.global_pool = nn.AdaptiveAvgPool2d((1, 1))
+        self.conv_head = nn.Conv2d(last_chs, 1280, 1, 1, 0, bias=True)
+        self.act2 = nn.ReLU(inplace=True)
+        self.classifier = nn.Linear(1280, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input("GhostNet", x, 4, 3)
+        x = self.act1(self.bn1(self.conv_stem(x)))
+        x = self.blocks(x)
+        x = self.act2(self.conv_head(self.global_pool(x)))
+        x = x.flatten(1)
+        if self.dropout > 0.0:
+            x = F.dropout(x, p=self.dropout, training=self.training)
+        return self.classifier(x)
+
+
+def ghostnet(width: float = 1.0, num_classes: int = 1000, dropout: float = 0.2) -> GhostNet:
+    """GhostNet from the paper's table (arXiv:1911.11907). Width 1.0: 5,182,508 parameters and
+    about 141M multiply-adds at 224x224; widths 0.5 and 1.3 are the paper's smaller and larger models."""
+    return GhostNet(GHOSTNET_CONFIG, num_classes=num_classes, width=width, dropout=dropout)
