@@ -6,9 +6,14 @@ Used by every chapter. Two different multiply-add counts exist and the book alwa
   products only (the count papers quote).
 * torchinfo's "mult-adds" (shown by ``summary``) -- also counts BatchNorm, and skips functional ops
   such as the squeeze-and-excitation multiply.
+
+``layer_table(model, input_size)`` lists one row per convolution, linear or pooling layer (type,
+filter shape, stride, shapes, parameters, multiply-adds): a paper's architecture table,
+regenerated from the model (MobileNets' Table 1 in the chapter "Depthwise separable convolution").
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -90,3 +95,221 @@ def summary(model: nn.Module, input_size: Sequence[int], depth: int = 3, **kwarg
     kwargs.setdefault("col_names", ("input_size", "output_size", "num_params", "mult_adds"))
     stats = torchinfo.summary(model, input_size=input_size, depth=depth, verbose=0, **kwargs)
     return Summary(stats)
+
+
+# ----------------------------------------------------------------------------------------------
+# Per-layer tables: the "Table 1" of a paper, regenerated from the model
+# ----------------------------------------------------------------------------------------------
+
+_POOLS = (nn.modules.pooling._AvgPoolNd, nn.modules.pooling._MaxPoolNd,
+          nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
+_TABLE_LAYERS = (nn.modules.conv._ConvNd, nn.Linear, *_POOLS)
+BYTES_PER_VALUE = 4  # float32
+
+
+def _dims(values) -> str:
+    values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
+    return "x".join(str(v) for v in values)
+
+
+def layer_kind(module: nn.Module) -> str:
+    """A paper-style name for a layer: ``"conv"``, ``"conv dw"`` (depthwise: one group per input
+    channel), ``"conv pw"`` (pointwise 1x1), ``"conv grouped"``, ``"fc"``, ``"avg pool"``,
+    ``"max pool"``, or the class name for anything else."""
+    if isinstance(module, nn.modules.conv._ConvNd):
+        if module.groups > 1 and module.groups == module.in_channels:
+            return "conv dw"
+        if module.groups > 1:
+            return "conv grouped"
+        if all(k == 1 for k in module.kernel_size):
+            return "conv pw"
+        return "conv"
+    if isinstance(module, nn.Linear):
+        return "fc"
+    if isinstance(module, (nn.modules.pooling._AvgPoolNd, nn.modules.pooling._AdaptiveAvgPoolNd)):
+        return "avg pool"
+    if isinstance(module, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)):
+        return "max pool"
+    return type(module).__name__
+
+
+def _filter_shape(module: nn.Module, in_shape: tuple[int, ...]) -> str:
+    """The paper's "filter shape" column: ``3x3x32 dw``, ``1x1x32x64``, ``1024x1000``, ``pool 7x7``."""
+    if isinstance(module, nn.modules.conv._ConvNd):
+        k = _dims(module.kernel_size)
+        if module.groups > 1 and module.groups == module.in_channels:
+            multiplier = module.out_channels // module.in_channels
+            return f"{k}x{module.in_channels} dw" + (f" (x{multiplier})" if multiplier > 1 else "")
+        return f"{k}x{module.in_channels // module.groups}x{module.out_channels}" + (
+            f" /{module.groups} groups" if module.groups > 1 else "")
+    if isinstance(module, nn.Linear):
+        return f"{module.in_features}x{module.out_features}"
+    if isinstance(module, (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)):
+        return "pool " + _dims(in_shape[2:])  # global pooling: the window is the whole map
+    if isinstance(module, _POOLS):
+        return "pool " + _dims(module.kernel_size)
+    return ""
+
+
+def _stride(module: nn.Module, in_shape, out_shape) -> int | str:
+    stride = getattr(module, "stride", None)
+    if isinstance(module, (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)):
+        return 1 if tuple(out_shape[2:]) == tuple(in_shape[2:]) else "global"
+    if stride is None:
+        return 1 if isinstance(module, nn.Linear) else ""
+    stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride,)
+    return stride[0] if len(set(stride)) == 1 else _dims(stride)
+
+
+class LayerRow:
+    """One layer of a :class:`LayerTable` (one call of the module, in execution order)."""
+
+    def __init__(self, name: str, kind: str, filter_shape: str, stride, input_shape: tuple[int, ...],
+                 output_shape: tuple[int, ...], params: int, macs: int):
+        self.name = name
+        self.kind = kind
+        self.filter_shape = filter_shape
+        self.stride = stride
+        self.input_shape = input_shape
+        self.output_shape = output_shape
+        self.params = params
+        self.macs = macs
+
+    @property
+    def min_bytes(self) -> int:
+        """The least memory traffic of the layer in bytes (float32): read its input and its weights
+        once, write its output once. Real kernels move at least this much."""
+        values = math.prod(self.input_shape) + math.prod(self.output_shape) + self.params
+        return BYTES_PER_VALUE * values
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity: multiply-adds per byte of :attr:`min_bytes` (roofline model)."""
+        return self.macs / self.min_bytes
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "type": self.kind, "filter shape": self.filter_shape, "stride": self.stride,
+                "input": _dims(self.input_shape[1:]), "output": _dims(self.output_shape[1:]),
+                "params": self.params, "mult-adds": self.macs, "MACs/byte": self.intensity}
+
+    def __repr__(self) -> str:
+        return (f"LayerRow({self.name!r}, {self.kind!r}, stride={self.stride!r}, "
+                f"{self.input_shape} -> {self.output_shape}, params={self.params}, macs={self.macs})")
+
+
+class LayerTable:
+    """A per-layer table (a list of :class:`LayerRow`): prints as text, renders as HTML in a notebook.
+
+    ``columns`` picks what is shown (keys of :meth:`LayerRow.as_dict`); shapes are shown without
+    the batch dimension, channels first (``32x112x112``). ``totals_by_kind()`` sums per layer type.
+    """
+
+    DEFAULT_COLUMNS = ("type", "filter shape", "stride", "input", "output", "params", "mult-adds")
+
+    def __init__(self, rows: list[LayerRow], columns: Sequence[str] = DEFAULT_COLUMNS):
+        self.rows = list(rows)
+        self.columns = tuple(columns)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    @property
+    def total_params(self) -> int:
+        """Sum of the rows' own parameters (layers left out of the table, such as BatchNorm, are not in it)."""
+        return sum(r.params for r in self.rows)
+
+    @property
+    def total_macs(self) -> int:
+        return sum(r.macs for r in self.rows)
+
+    def totals_by_kind(self) -> dict[str, dict[str, int]]:
+        """``{"conv pw": {"layers": 13, "params": ..., "macs": ...}, ...}`` in order of first appearance."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.rows:
+            t = out.setdefault(r.kind, {"layers": 0, "params": 0, "macs": 0})
+            t["layers"] += 1
+            t["params"] += r.params
+            t["macs"] += r.macs
+        return out
+
+    def with_columns(self, *columns: str) -> "LayerTable":
+        return LayerTable(self.rows, columns)
+
+    @staticmethod
+    def _format(value) -> str:
+        if isinstance(value, float):
+            return f"{value:,.2f}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}"
+        return str(value)
+
+    def _cells(self) -> list[list[str]]:
+        return [[self._format(r.as_dict()[c]) for c in self.columns] for r in self.rows]
+
+    def __str__(self) -> str:
+        cells = self._cells()
+        widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(self.columns)]
+        numeric = [c in ("params", "mult-adds", "MACs/byte", "stride") for c in self.columns]
+
+        def line(values):
+            return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+
+        return "\n".join([line(self.columns), line(["-" * w for w in widths]), *map(line, cells)])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._cells())
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[type, ...] = _TABLE_LAYERS,
+                columns: Sequence[str] = LayerTable.DEFAULT_COLUMNS) -> LayerTable:
+    """One row per call of a convolution, linear or pooling layer of ``model`` on a zero input of
+    ``input_size`` (batch included), in execution order: type (:func:`layer_kind`), filter shape,
+    stride, input and output shape, own parameters, multiply-adds (flop_counter FLOPs / 2).
+
+    This regenerates a paper's architecture table, e.g. Table 1 of MobileNets for
+    ``layer_table(mobilenet_v1(), (1, 3, 224, 224))``. ``layer_types`` picks the module classes
+    that get a row (BatchNorm and activations are left out by default, so the rows' parameters
+    sum to less than :func:`count_params`). Each row also knows its least memory traffic
+    (``min_bytes``) and arithmetic intensity (``intensity``, multiply-adds per byte).
+    """
+    names = {m: n for n, m in model.named_modules()}
+    records: list[tuple[nn.Module, tuple[int, ...], tuple[int, ...]]] = []
+
+    def hook(module, inputs, output):
+        records.append((module, tuple(inputs[0].shape), tuple(output.shape)))
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, layer_types)]
+    try:
+        inputs = _as_inputs(model, input_size)
+        counts = _forward_flops(model, inputs).get_flop_counts()
+    finally:
+        for h in handles:
+            h.remove()
+    macs = {}
+    for name, by_op in counts.items():
+        key = "" if name == "Global" else name.split(".", 1)[1] if "." in name else ""
+        macs[key] = sum(by_op.values()) // 2
+    calls: dict[nn.Module, int] = {}
+    for module, _, _ in records:
+        calls[module] = calls.get(module, 0) + 1
+    rows = []
+    for module, in_shape, out_shape in records:
+        name = names.get(module, "")
+        rows.append(LayerRow(
+            name=name, kind=layer_kind(module), filter_shape=_filter_shape(module, in_shape),
+            stride=_stride(module, in_shape, out_shape), input_shape=in_shape, output_shape=out_shape,
+            params=sum(p.numel() for p in module.parameters(recurse=False)),
+            macs=macs.get(name, 0) // calls[module],
+        ))
+    return LayerTable(rows, columns)
