@@ -1,0 +1,39 @@
+"""benchmarks/layers.py runs from the repository root and prints one row per layer of ghostedu.layers.
+
+Its timings are not checked (they vary by machine); its parameter and multiply-add columns are.
+"""
+import pathlib
+import subprocess
+import sys
+
+from benchmarks.layers import LAYERS, cases, run_case
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_quick_run_prints_a_row_per_layer():
+    out = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--quick", "--min-run-time", "0.01",
+                          "--device", "cpu"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("ghostedu layers vs standard convolutions -- CPU: ") and "device: cpu" in lines[0]
+    rows = [line for line in lines if line.split(" ", 1)[0] in LAYERS]
+    assert sorted({row.split()[0] for row in rows}) == sorted(LAYERS)
+    assert len(rows) == len(cases(quick=True))
+
+
+def test_layers_list_matches_the_package():
+    import ghostedu.layers as layers
+
+    modules = {"conv_dw", "GhostModule", "SqueezeExcite", "GhostBottleneck"}
+    assert set(LAYERS) == modules and modules <= set(layers.__all__)
+
+
+def test_conv_dw_row_counts_match_the_formulas():
+    case = cases(quick=True)[0]
+    assert case.layer == "conv_dw"
+    _, cin, h, w = case.input_size
+    result = run_case(case, "cpu", min_run_time=0.01)
+    cout = result.case.make_layer()[3].out_channels
+    assert result.macs == (9 * cin * cout * h * w, 9 * cin * h * w + cin * cout * h * w)
+    assert result.params == (9 * cin * cout + 2 * cout, 9 * cin + cin * cout + 2 * (cin + cout))
+    assert all(t > 0 for t in result.seconds)
