@@ -554,3 +554,28 @@ def _check_classes(func: str, classes, known: tuple[str, ...]) -> tuple[str, ...
             f"{func}: expected classes to be distinct names from {known}, got {tuple(classes)!r}"
         )
     return tuple(classes)
+
+
+def sample_photo(size: int | None = 256, gray: bool = False) -> torch.Tensor:
+    """The photograph that ships with matplotlib (``grace_hopper.jpg``, 600x512), nothing downloaded.
+
+    Returns a float32 tensor in [0, 1] shaped ``(3, H, W)`` (or ``(1, H, W)`` when ``gray``),
+    resized with antialiasing so that its height is ``size`` (``None`` keeps 600x512).
+    Used by the chapters on dilated convolution, depthwise separable convolution and GhostNet.
+    """
+    import matplotlib.cbook as cbook
+    import matplotlib.pyplot as plt
+
+    if size is not None:
+        _check_int("sample_photo", "size", size, 8)
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        img = torch.from_numpy(np.array(plt.imread(f, format="jpg"), dtype=np.float32) / 255.0)
+    img = img.permute(2, 0, 1).contiguous()
+    if gray:
+        weights = torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)
+        img = (img * weights).sum(0, keepdim=True)
+    if size is not None:
+        h, w = img.shape[1:]
+        img = torch.nn.functional.interpolate(img[None], size=(size, round(w * size / h)), mode="bilinear",
+                                              antialias=True, align_corners=False)[0].clamp(0, 1)
+    return img

@@ -252,3 +252,15 @@ def test_images_bad_input_raises(kwargs, message):
     with pytest.raises(ValueError) as info:
         shapes_images(**kwargs)
     assert message in str(info.value)
+
+
+def test_sample_photo_shapes_and_range():
+    from ghostedu.data import sample_photo
+
+    rgb = sample_photo(128)
+    assert rgb.shape == (3, 128, 109) and rgb.dtype == torch.float32
+    assert 0.0 <= rgb.min().item() and rgb.max().item() <= 1.0 and rgb.std().item() > 0.05
+    full = sample_photo(None, gray=True)
+    assert full.shape == (1, 600, 512)
+    with pytest.raises(ValueError, match="sample_photo"):
+        sample_photo(0)
