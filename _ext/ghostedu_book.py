@@ -1,0 +1,73 @@
+"""Small Sphinx fixes for the ghostedu book (loaded through ``sphinx: local_extensions`` in _config.yml).
+
+1. Offline MathJax: the book serves MathJax 3 from its own ``_static/mathjax`` folder, copied from the
+   ``sphinx-mathjax-offline`` package (pinned in requirements.txt), and ``mathjax_path`` points there.
+   No page loads anything from a CDN.
+2. No duplicate ``<script>`` tags: on the stock Jupyter Book 1.x stack some inline scripts are registered
+   twice with different priorities (sphinx-thebe's ``const THEBE_JS_URL = ...`` among them), and the
+   second ``const`` declaration is a JavaScript error in the browser console on every page. Each page's
+   scripts (and style sheets) are de-duplicated here, keeping the first of each.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ExtensionError
+
+MATHJAX_DISTRIBUTION = "sphinx-mathjax-offline"
+# Inside that distribution: <static>/mathjax/tex-chtml.js (TeX input, CommonHTML output, fonts beside it).
+MATHJAX_STATIC = "sphinx-mathjax-offline/static"
+MATHJAX_PATH = "mathjax/tex-chtml.js"
+
+
+def mathjax_static_dir() -> Path:
+    """The folder that holds ``mathjax/`` in the installed ``sphinx-mathjax-offline`` package."""
+    try:
+        dist = importlib.metadata.distribution(MATHJAX_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError as err:
+        raise ExtensionError(
+            f"ghostedu_book: the package {MATHJAX_DISTRIBUTION!r} (offline MathJax) is not installed; "
+            "run `pip install -r requirements.txt`.") from err
+    static = Path(str(dist.locate_file(MATHJAX_STATIC)))
+    if not (static / MATHJAX_PATH).is_file():
+        raise ExtensionError(f"ghostedu_book: {static / MATHJAX_PATH} is missing from {MATHJAX_DISTRIBUTION!r}.")
+    return static
+
+
+def _use_offline_mathjax(app: Sphinx, config: Config) -> None:
+    config.html_static_path = [*config.html_static_path, str(mathjax_static_dir())]
+    config.mathjax_path = MATHJAX_PATH
+
+
+def _asset_key(asset) -> tuple:
+    # An inline script's filename is None from one extension and "" from another: the same script.
+    filename = getattr(asset, "filename", asset) or ""
+    attributes = getattr(asset, "attributes", {}) or {}
+    return (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+
+
+def _dedupe(assets) -> list:
+    seen: set[tuple] = set()
+    kept = []
+    for asset in sorted(assets, key=lambda a: getattr(a, "priority", 500)):
+        key = _asset_key(asset)
+        if key not in seen:
+            seen.add(key)
+            kept.append(asset)
+    return kept
+
+
+def _dedupe_page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    for name in ("script_files", "css_files"):
+        if name in context:
+            context[name] = _dedupe(context[name])
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _use_offline_mathjax)
+    # Late priority: after the theme and the other extensions have added their page assets.
+    app.connect("html-page-context", _dedupe_page_assets, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

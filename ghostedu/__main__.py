@@ -1,0 +1,145 @@
+"""The command line: ``python -m ghostedu <command> ...`` (or ``ghostedu <command> ...`` once installed).
+
+Commands:
+
+* ``student CHAPTERS -o OUT`` -- write the student copy of every notebook (solutions stubbed, outputs
+  cleared); see :mod:`ghostedu.student`.
+* ``timings CHAPTERS -o chapters/timings.json`` -- run every notebook and record how long it took, with
+  the machine that ran it; see :mod:`ghostedu.timings`.
+* ``setup-cell CHAPTERS`` -- put the cell that installs ghostedu on Colab first in every notebook
+  (for authors; re-execute the notebooks afterwards).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+Tools for teaching with the ghostedu book.
+
+  student     write the student copy of the chapter notebooks: in every code cell tagged
+              'solution', each '# BEGIN SOLUTION' ... '# END SOLUTION' region becomes a stub
+              (answers set to None, functions that raise NotImplementedError) and every
+              output is cleared; everything else is unchanged. Each exercise's check cell
+              then tells the student whether the answer is right, and what is wrong if not.
+  timings     execute every notebook and write how long each took (wall seconds), with the
+              CPU model and thread count, to a JSON file that the book's timing page reads.
+  setup-cell  (authors) put first in every notebook a cell that installs ghostedu from the
+              repository in _config.yml when it is not importable, e.g. on Colab.
+
+Examples:
+  python -m ghostedu student chapters -o student
+  python -m ghostedu timings chapters -o chapters/timings.json
+  python -m ghostedu setup-cell chapters
+"""
+
+
+def _student(args: argparse.Namespace) -> int:
+    from .student import SolutionRegionError, make_student_copy
+
+    try:
+        written = make_student_copy(args.chapters, args.output)
+    except (SolutionRegionError, FileNotFoundError, ValueError) as err:
+        print(f"ghostedu student: {err}", file=sys.stderr)
+        return 1
+    print(f"Wrote {len(written)} student notebooks to {args.output}/ "
+          "(solutions replaced by stubs, outputs cleared).")
+    return 0
+
+
+def _timings(args: argparse.Namespace) -> int:
+    from .timings import time_notebooks, write_timings
+
+    notebooks = sorted(Path(args.chapters).glob("*.ipynb"))
+    if not notebooks:
+        print(f"ghostedu timings: no notebooks in {args.chapters}", file=sys.stderr)
+        return 1
+    result = time_notebooks(notebooks, timeout=args.timeout, progress=print)
+    write_timings(result, args.output)
+    print(f"Wrote {args.output}: {len(result['notebooks'])} notebooks, "
+          f"{result['total_seconds']:.1f} s in all, on {result['machine']}.")
+    return 0
+
+
+def read_repository(config: Path) -> tuple[str, str]:
+    """``(url, branch)`` of ``repository:`` in the book's ``_config.yml``."""
+    import yaml  # installed with jupyter-book; only authors run this command
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    repo = data.get("repository") or {}
+    url = (repo.get("url") or "").strip()
+    if not url:
+        raise ValueError(f"{config} sets no repository.url; set it (the one place the repository's "
+                         "address is given) before adding the setup cell.")
+    return url, str(repo.get("branch") or "main")
+
+
+def _setup_cell(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from .student import add_setup_cell
+
+    chapters = Path(args.chapters)
+    config = Path(args.config) if args.config else chapters.resolve().parent / "_config.yml"
+    try:
+        url, branch = (args.repo_url, args.branch) if args.repo_url else read_repository(config)
+    except (OSError, ValueError) as err:
+        print(f"ghostedu setup-cell: {err}", file=sys.stderr)
+        return 1
+    changed = 0
+    for path in sorted(chapters.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        if add_setup_cell(nb, url, branch):
+            nbformat.write(nb, path)
+            changed += 1
+            print(f"updated {path}")
+    print(f"{changed} notebooks changed; re-execute them (make execute) so their outputs are current.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ghostedu", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    student = commands.add_parser(
+        "student", help="write the student copy of the notebooks",
+        description="Write the student copy of every notebook in CHAPTERS to OUTPUT: solution regions "
+                    "replaced by stubs, outputs cleared, everything else unchanged. Other plain files in "
+                    "CHAPTERS are copied as they are.")
+    student.add_argument("chapters", help="folder of the chapter notebooks (e.g. chapters)")
+    student.add_argument("-o", "--output", required=True, help="folder to write the copies to (e.g. student)")
+    student.set_defaults(run=_student)
+
+    timings = commands.add_parser(
+        "timings", help="run every notebook and record how long it took",
+        description="Execute every notebook in CHAPTERS (in a fresh kernel, from its own folder) and write "
+                    "the wall time of each, with the machine's CPU model and thread count, to OUTPUT (JSON). "
+                    "A notebook whose metadata sets ghostedu.timings to false is skipped.")
+    timings.add_argument("chapters", help="folder of the chapter notebooks")
+    timings.add_argument("-o", "--output", required=True, help="JSON file to write (e.g. chapters/timings.json)")
+    timings.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    timings.set_defaults(run=_timings)
+
+    setup = commands.add_parser(
+        "setup-cell", help="(authors) add the cell that installs ghostedu on Colab",
+        description="Put first in every notebook of CHAPTERS a code cell tagged 'setup' that installs "
+                    "ghostedu from the repository named in _config.yml when it cannot be imported "
+                    "(as on Colab) and does nothing otherwise. An existing setup cell is updated.")
+    setup.add_argument("chapters", help="folder of the chapter notebooks")
+    setup.add_argument("--config", help="the book's _config.yml (default: beside CHAPTERS)")
+    setup.add_argument("--repo-url", help="repository URL to use instead of _config.yml's repository.url")
+    setup.add_argument("--branch", default="main", help="branch to install from with --repo-url (default main)")
+    setup.set_defaults(run=_setup_cell)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m ghostedu``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,326 @@
+"""The student copy: solutions become stubs, and each exercise's check fails helpfully on the stub
+and passes on the solution -- on a small synthetic notebook and on every chapter in chapters/.
+
+The round trip runs, in one kernel, the student copy's code cells up to the last exercise; at each
+exercise it runs the stub and the check (which must fail with an ExerciseError -- "not answered yet" --
+or with the stub's NotImplementedError "YOUR CODE HERE"), then the original solution and the check
+again (which must print "Correct"), and goes on. One test class per chapter notebook, so that
+pytest-xdist's ``--dist loadscope`` spreads the notebooks over the workers.
+"""
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ghostedu import student
+from ghostedu.student import (SETUP_TAG, SOLUTION_TAG, SolutionRegionError, add_setup_cell, make_student_copy,
+                              stub_cell_source, student_notebook)
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "chapters"
+STUB_ERRORS = {"ExerciseError", "NotImplementedError"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The round trip
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _is_solution(cell) -> bool:
+    return cell.cell_type == "code" and SOLUTION_TAG in _tags(cell)
+
+
+def _step(cell, role: str, exercise: int | None = None):
+    cell = copy.deepcopy(cell)
+    cell.outputs, cell.execution_count = [], None
+    cell.metadata = {"roundtrip": {"role": role, "exercise": exercise}}
+    return cell
+
+
+def roundtrip_notebook(original: nbformat.NotebookNode, name: str) -> tuple[nbformat.NotebookNode, int]:
+    """The cells to run: the student copy's code cells up to the last check, where each exercise is
+    run as stub -> check -> solution -> check. Returns the notebook and the number of exercises."""
+    stub = student_notebook(original, name)
+    cells = list(zip(original.cells, stub.cells))
+    last_check = max((i for i, (o, _) in enumerate(cells)
+                      if o.cell_type == "code" and not _is_solution(o)
+                      and any(_is_solution(c) for c, _ in cells[:i])), default=-1)
+    steps, pending, exercise = [], [], 0
+    for orig, stubbed in cells[: last_check + 1]:
+        if orig.cell_type != "code":
+            continue
+        if _is_solution(orig):
+            pending.append((orig, stubbed))
+        elif pending:
+            exercise += 1
+            steps += [_step(s, "stub", exercise) for _, s in pending]
+            steps.append(_step(stubbed, "check-stub", exercise))
+            steps += [_step(o, "solution", exercise) for o, _ in pending]
+            steps.append(_step(stubbed, "check-solution", exercise))
+            pending = []
+        else:
+            steps.append(_step(stubbed, "cell"))
+    for number, cell in enumerate(steps):
+        cell.id = f"roundtrip-{number}"  # a cell run twice (the check) needs an id of its own each time
+    run = nbformat.v4.new_notebook(cells=steps, metadata=copy.deepcopy(original.metadata))
+    return run, exercise
+
+
+def _error(cell):
+    return next((out for out in cell.outputs if out.output_type == "error"), None)
+
+
+def _stdout(cell) -> str:
+    return "".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream")
+
+
+def run_roundtrip(original: nbformat.NotebookNode, name: str, cwd: Path) -> list[str]:
+    """Run the round trip; returns the problems found (empty when every exercise behaves)."""
+    from nbclient import NotebookClient
+
+    run, n_exercises = roundtrip_notebook(original, name)
+    assert n_exercises, f"{name}: no exercise (a cell tagged {SOLUTION_TAG!r} followed by a check cell)"
+    NotebookClient(run, timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    problems = []
+    for cell in run.cells:
+        role, ex = cell.metadata["roundtrip"]["role"], cell.metadata["roundtrip"]["exercise"]
+        err = _error(cell)
+        where = f"{name}, exercise {ex}"
+        if role == "check-stub":
+            if err is None:
+                problems.append(f"{where}: the check passed on the stub:\n{cell.source}")
+            elif err.ename not in STUB_ERRORS:
+                problems.append(f"{where}: on the stub the check raised {err.ename}: {err.evalue} "
+                                f"(expected an ExerciseError saying what is missing)")
+            elif err.ename == "NotImplementedError" and "YOUR CODE HERE" not in err.evalue:
+                problems.append(f"{where}: NotImplementedError without 'YOUR CODE HERE': {err.evalue}")
+            elif err.ename == "ExerciseError" and not re.search(r"not answered|YOUR CODE HERE|Hint", err.evalue):
+                problems.append(f"{where}: the check's message on the stub does not say that the answer "
+                                f"is missing: {err.evalue!r}")
+        elif role == "check-solution":
+            if err is not None:
+                problems.append(f"{where}: the check fails on the solution: {err.ename}: {err.evalue}")
+            elif "Correct" not in _stdout(cell):
+                problems.append(f"{where}: the check printed no 'Correct' on the solution: {_stdout(cell)!r}")
+        elif role == "solution" and err is not None:
+            problems.append(f"{where}: the solution cell raised {err.ename}: {err.evalue}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------
+# A small synthetic notebook with every kind of answer
+
+
+def _code(source: str, tags=()) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)} if tags else {})
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="stored output\n")]
+    cell.execution_count = 7
+    return cell
+
+
+def _exercise(label: str, solution: str, check: str) -> list:
+    md = nbformat.v4.new_markdown_cell
+    return [md(f"```{{exercise}} {label}\n:label: ex-test-{label}\n\nDo it.\n```"),
+            md(f"```{{solution-start}} ex-test-{label}\n:class: dropdown\n```"),
+            _code(f"# BEGIN SOLUTION\n{solution}\n# END SOLUTION", tags=[SOLUTION_TAG]),
+            md("```{solution-end}\n```"),
+            _code(check)]
+
+
+def synthetic_notebook() -> nbformat.NotebookNode:
+    md = nbformat.v4.new_markdown_cell
+    cells = [
+        md("# A synthetic chapter\n\nTwo numbers, a function and a class to write."),
+        _code("from torch import nn\n\nfrom ghostedu.exercises import ExerciseError, check_true, check_value\n"
+              "from ghostedu.layers import conv_dw"),
+        *_exercise("count", "n_params = sum(p.numel() for p in conv_dw(32, 64).parameters())",
+                   "check_value('n_params', n_params, 2528, hint='count both convolutions and both norms')"),
+        *_exercise("pair", "kernel, stride = 3, 2",
+                   "check_value('kernel', kernel, 3)\ncheck_value('stride', stride, 2)"),
+        *_exercise("function",
+                   'def out_length(length: int, k: int, s: int = 1) -> int:\n'
+                   '    """Output length of a valid convolution."""\n    return (length - k) // s + 1',
+                   "check_value('out_length(10, 3, 2)', out_length(10, 3, 2), 4)"),
+        *_exercise("class",
+                   "class Doubler(nn.Module):\n    def forward(self, x):\n        return 2 * x",
+                   "check_true('Doubler', issubclass(Doubler, nn.Module), 'Doubler must be an nn.Module')\n"
+                   "check_value('Doubler()(3)', Doubler()(3), 6)"),
+        md("## Summary\n\nDone."),
+        _code("print('after the exercises')"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    add_setup_cell(nb, "https://example.org/ghostedu/ghostedu")
+    return nb
+
+
+def test_student_copy_of_synthetic_notebook(tmp_path):
+    src, out = tmp_path / "chapters", tmp_path / "student"
+    src.mkdir()
+    original = synthetic_notebook()
+    nbformat.write(original, src / "01_test.ipynb")
+    (src / "timings.json").write_text("{}\n")
+    written = make_student_copy(src, out)
+    assert written == [out / "01_test.ipynb"]
+    assert (out / "timings.json").read_text() == "{}\n"
+    nb = nbformat.read(out / "01_test.ipynb", as_version=4)
+    assert len(nb.cells) == len(original.cells)
+    text = "\n".join(cell.source for cell in nb.cells)
+    for leaked in ["BEGIN SOLUTION", "numel", "kernel, stride = 3, 2", "// s + 1", "return 2 * x"]:
+        assert leaked not in text
+    for stub in ["n_params = None  # YOUR CODE HERE", "kernel = None  # YOUR CODE HERE",
+                 "stride = None  # YOUR CODE HERE", 'raise NotImplementedError("out_length: YOUR CODE HERE")',
+                 "def out_length(length: int, k: int, s: int=1) -> int:", '"""Output length of a valid convolution."""',
+                 "class Doubler(nn.Module):", 'raise NotImplementedError("Doubler.forward: YOUR CODE HERE")']:
+        assert stub in text, stub
+    for before, after in zip(original.cells, nb.cells):
+        assert after.cell_type == before.cell_type
+        assert after.metadata == before.metadata
+        if before.cell_type == "code":
+            assert after.outputs == [] and after.execution_count is None
+            if SOLUTION_TAG not in _tags(before):
+                assert after.source == before.source
+        else:
+            assert after.source == before.source
+    assert SETUP_TAG in _tags(nb.cells[0])
+    # every stubbed cell is valid Python
+    for cell in nb.cells:
+        if SOLUTION_TAG in _tags(cell):
+            compile(cell.source, "stub", "exec")
+
+
+def test_roundtrip_on_synthetic_notebook(tmp_path):
+    nb = synthetic_notebook()
+    # a wrong check must be caught: one that passes on the stub, and one that fails on the solution
+    assert run_roundtrip(nb, "synthetic.ipynb", tmp_path) == []
+    broken = copy.deepcopy(nb)
+    checks = [i for i, c in enumerate(broken.cells)
+              if c.cell_type == "code" and i > 0 and _is_solution(broken.cells[i - 2])]
+    broken.cells[checks[0]].source = "print('Correct: nothing checked')"
+    broken.cells[checks[1]].source = "check_value('kernel', kernel, 5)"
+    problems = run_roundtrip(broken, "broken.ipynb", tmp_path)
+    assert len(problems) == 2, problems
+    assert "passed on the stub" in problems[0] and "fails on the solution" in problems[1]
+
+
+@pytest.mark.parametrize("source, message", [
+    ("# BEGIN SOLUTION\nx = 1", "never closed"),
+    ("x = 1\n# END SOLUTION", "without a `# BEGIN SOLUTION`"),
+    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION", "inside the region"),
+    ("if True:\n    # BEGIN SOLUTION\n    x = 1\n    # END SOLUTION", "beginning of the line"),
+    ("# BEGIN SOLUTION\nprint(1)\n# END SOLUTION", "only top-level assignments"),
+    ("# BEGIN SOLUTION\nimport math\n# END SOLUTION", "only top-level assignments"),
+    ("# BEGIN SOLUTION\nmodel.fc = None\n# END SOLUTION", "plain names only"),
+    ("# BEGIN SOLUTION\nx = (1,\n# END SOLUTION", "does not parse"),
+    ("# BEGIN SOLUTION\n# END SOLUTION", "empty"),
+    ("x = 1", "no `# BEGIN SOLUTION`"),
+])
+def test_malformed_region_is_a_clear_error(source, message):
+    with pytest.raises(SolutionRegionError, match=re.escape(message)) as err:
+        stub_cell_source(source, "ch.ipynb, cell 4")
+    assert str(err.value).startswith("ch.ipynb, cell 4")
+
+
+def test_code_outside_the_region_is_kept():
+    source = "import math\n\n# BEGIN SOLUTION\nn = 3\n# END SOLUTION\nprint(n)"
+    assert stub_cell_source(source) == (f"import math\n\n{student.REGION_START}\nn = None  # YOUR CODE HERE\n"
+                                        f"{student.REGION_END}\nprint(n)")
+
+
+def test_marker_in_an_untagged_cell_is_an_error(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("# BEGIN SOLUTION\nx = 1\n# END SOLUTION")])
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    with pytest.raises(SolutionRegionError, match="not tagged 'solution'"):
+        make_student_copy(tmp_path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_student_copy_refuses_to_overwrite_the_chapters(tmp_path):
+    nbformat.write(synthetic_notebook(), tmp_path / "a.ipynb")
+    with pytest.raises(ValueError, match="another folder"):
+        make_student_copy(tmp_path, tmp_path)
+
+
+def test_setup_cell_is_first_and_idempotent():
+    nb = synthetic_notebook()
+    assert nb.cells[0].metadata["tags"] == [SETUP_TAG, "remove-cell"]
+    assert '%pip install -q "ghostedu @ git+https://example.org/ghostedu/ghostedu@main"' in nb.cells[0].source
+    n = len(nb.cells)
+    assert add_setup_cell(nb, "https://example.org/ghostedu/ghostedu") is False
+    assert add_setup_cell(nb, "https://example.org/other/repo", "dev") is True
+    assert len(nb.cells) == n and "git+https://example.org/other/repo@dev" in nb.cells[0].source
+    with pytest.raises(ValueError, match="https://"):
+        add_setup_cell(nb, "github.com/x/y")
+
+
+def test_command_line(tmp_path, capsys):
+    from ghostedu.__main__ import main
+
+    help_text = subprocess.run([sys.executable, "-m", "ghostedu", "--help"], capture_output=True, text=True,
+                               check=True).stdout
+    assert "student" in help_text and "BEGIN SOLUTION" in help_text
+    src = tmp_path / "chapters"
+    src.mkdir()
+    nbformat.write(synthetic_notebook(), src / "01_test.ipynb")
+    assert main(["student", str(src), "-o", str(tmp_path / "student")]) == 0
+    assert "Wrote 1 student notebooks" in capsys.readouterr().out
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[_code("# BEGIN SOLUTION\nx = 1", tags=[SOLUTION_TAG])]),
+                   bad / "b.ipynb")
+    assert main(["student", str(bad), "-o", str(tmp_path / "s2")]) == 1
+    err = capsys.readouterr().err
+    assert "never closed" in err and "b.ipynb, cell 0" in err
+
+
+# ---------------------------------------------------------------------------------------------------
+# The real chapters
+
+
+def _chapter_notebooks() -> list[Path]:
+    return [p for p in sorted(CHAPTERS.glob("*.ipynb"))
+            if any(_is_solution(c) for c in nbformat.read(p, as_version=4).cells)]
+
+
+CHAPTER_NOTEBOOKS = _chapter_notebooks()
+
+
+def test_student_copy_of_the_chapters(tmp_path):
+    notebooks = sorted(CHAPTERS.glob("*.ipynb"))
+    if not notebooks:
+        pytest.skip("no notebooks in chapters/ yet")
+    written = make_student_copy(CHAPTERS, tmp_path)
+    assert [p.name for p in written] == [p.name for p in notebooks]
+    for path in written:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+                assert "BEGIN SOLUTION" not in cell.source
+
+
+class _ChapterRoundTrip:
+    notebook: Path
+
+    def test_each_check_fails_on_the_stub_and_passes_on_the_solution(self):
+        original = nbformat.read(self.notebook, as_version=4)
+        problems = run_roundtrip(original, f"chapters/{self.notebook.name}", CHAPTERS)
+        assert not problems, "\n".join(problems)
+
+
+for _path in CHAPTER_NOTEBOOKS:
+    _name = "TestStudentCopy_" + re.sub(r"\W", "_", _path.stem)
+    globals()[_name] = type(_name, (_ChapterRoundTrip,), {"notebook": _path})
+
+if not CHAPTER_NOTEBOOKS:
+    def test_chapter_roundtrip():
+        pytest.skip("no chapter notebook with an exercise in chapters/ yet")
