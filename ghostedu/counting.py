@@ -177,14 +177,14 @@ class LayerRow:
 
     @property
     def min_bytes(self) -> int:
-        """The least memory traffic of the layer in bytes (float32): read its input and its weights
+        """The least memory traffic of the layer in bytes (float32) -- read its input and its weights
         once, write its output once. Real kernels move at least this much."""
         values = math.prod(self.input_shape) + math.prod(self.output_shape) + self.params
         return BYTES_PER_VALUE * values
 
     @property
     def intensity(self) -> float:
-        """Arithmetic intensity: multiply-adds per byte of :attr:`min_bytes` (roofline model)."""
+        """The arithmetic intensity, multiply-adds per byte of :attr:`min_bytes` (roofline model)."""
         return self.macs / self.min_bytes
 
     def as_dict(self) -> dict:
@@ -200,7 +200,7 @@ class LayerRow:
 class LayerTable:
     """A per-layer table (a list of :class:`LayerRow`): prints as text, renders as HTML in a notebook.
 
-    ``columns`` picks what is shown (keys of :meth:`LayerRow.as_dict`); shapes are shown without
+    ``columns`` picks what is shown (keys of ``LayerRow.as_dict()``); shapes are shown without
     the batch dimension, channels first (``32x112x112``). ``totals_by_kind()`` sums per layer type.
     """
 
