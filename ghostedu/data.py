@@ -41,7 +41,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 CLASSES: tuple[str, ...] = ("normal", "inner_race", "outer_race", "ball")
-"""Bearing classes, in label order: ``y == 1`` means ``"inner_race"``."""
+"""Bearing classes in label order (``y == 1`` means ``"inner_race"``)."""
 
 FS: int = 12_000
 """Sampling rate in Hz of the CWRU drive-end records the generator imitates."""
