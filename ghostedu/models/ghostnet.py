@@ -102,3 +102,117 @@ def ghostnet(width: float = 1.0, num_classes: int = 1000, dropout: float = 0.2) 
     """GhostNet from the paper's table (arXiv:1911.11907). Width 1.0: 5,182,508 parameters and
     about 141M multiply-adds at 224x224; widths 0.5 and 1.3 are the paper's smaller and larger models."""
     return GhostNet(GHOSTNET_CONFIG, num_classes=num_classes, width=width, dropout=dropout)
+
+
+# ----------------------------------------------------------------------------------------------
+# The paper's architecture table (its Table 1), regenerated from a model
+# ----------------------------------------------------------------------------------------------
+
+ARCHITECTURE_COLUMNS = ("stage", "input", "operator", "#exp", "#out", "SE", "stride")
+
+
+class ArchitectureTable:
+    """Rows of :func:`ghostnet_table`: prints as text, renders as an HTML table in a notebook.
+
+    Each row is a dict with the keys of ``ARCHITECTURE_COLUMNS``; ``"#exp"`` is ``None`` where the
+    operator has no expansion, ``"SE"`` is ``True``/``False``, ``"stride"`` ``None`` for pooling
+    and the classifier (shown as ``-``, as in the paper).
+    """
+
+    columns = ARCHITECTURE_COLUMNS
+
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.rows[index]
+
+    @staticmethod
+    def _cell(key: str, value) -> str:
+        if key == "SE":
+            return "1" if value else "-"
+        return "-" if value is None else str(value)
+
+    def _cells(self) -> list[list[str]]:
+        return [[self._cell(c, row[c]) for c in self.columns] for row in self.rows]
+
+    def __str__(self) -> str:
+        cells = [list(self.columns), *self._cells()]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(self.columns))]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in self._cells())
+        return f'<table class="ghostedu-architecture"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _size_text(shape: tuple[int, ...]) -> str:
+    """``(1, 16, 112, 112)`` -> ``"112²×16"`` (the paper's notation); non-square maps as ``H×W×C``."""
+    c, h, w = shape[1], shape[2], shape[3]
+    return f"{h}²×{c}" if h == w else f"{h}×{w}×{c}"
+
+
+def ghostnet_table(model: GhostNet, input_size=(1, 3, 224, 224)) -> ArchitectureTable:
+    """The architecture table of the GhostNet paper (its Table 1), regenerated from ``model``.
+
+    One row per operator in execution order: the stem convolution, every ``GhostBottleneck``
+    (``G-bneck``, with its expansion width ``#exp = ghost1.oup``, output width, SE or not, and
+    stride), the 1x1 ``ConvBnAct``, the global average pool, ``conv_head`` and the classifier.
+    ``stage`` is ``"stem"``, the index ``i`` of ``model.blocks[i]``, or ``"head"``. Input shapes
+    are recorded by forward pre-hooks during one pass on a zero input of ``input_size`` (eval
+    mode, no autograd; the training mode is restored after). Explained in the chapter "GhostNet".
+    """
+    from ..layers import GhostBottleneck
+
+    records: list[tuple[str, nn.Module, tuple[int, ...]]] = []
+    watched: list[tuple[str, nn.Module]] = [("stem", model.conv_stem)]
+    for i, stage in enumerate(model.blocks):
+        watched += [(str(i), block) for block in stage]
+    watched += [("head", model.global_pool), ("head", model.conv_head), ("head", model.classifier)]
+
+    def hook_for(stage: str):
+        def hook(module, args):
+            records.append((stage, module, tuple(args[0].shape)))
+        return hook
+
+    handles = [m.register_forward_pre_hook(hook_for(stage)) for stage, m in watched]
+    was_training = model.training
+    try:
+        dev = next(model.parameters()).device
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(*input_size, device=dev))
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+
+    rows = []
+    for stage, m, shape in records:
+        size = _size_text(shape) if len(shape) == 4 else f"1²×{shape[1]}"
+        if isinstance(m, GhostBottleneck):
+            row = ("G-bneck", m.ghost1.oup, m.ghost2.oup, m.se is not None, m.stride)
+        elif isinstance(m, ConvBnAct):
+            k = m.conv.kernel_size[0]
+            row = (f"Conv2d {k}×{k}", None, m.conv.out_channels, False, m.conv.stride[0])
+        elif isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0]
+            row = (f"Conv2d {k}×{k}", None, m.out_channels, False, m.stride[0])
+        elif isinstance(m, nn.AdaptiveAvgPool2d):
+            row = (f"AvgPool {shape[2]}×{shape[3]}", None, None, False, None)
+        else:  # the classifier
+            row = ("FC", None, m.out_features, False, None)
+        rows.append(dict(zip(ARCHITECTURE_COLUMNS, (stage, size, *row))))
+    return ArchitectureTable(rows)
