@@ -1,0 +1,561 @@
+"""The kernel sliding over its input: animations and receptive-field pictures, drawn from the shape arithmetic.
+
+Explained in chapter "Convolution arithmetic" (and used again in "Dilated (atrous) convolution").
+
+Every picture here is computed, not drawn by hand: how many output positions there are comes from
+:func:`ghostedu.shapes.conv_output_length` (the same function that ``ghostedu.shapes.trace`` uses to
+explain a model's shapes), and which input positions one output reads comes from
+:func:`conv_windows_1d`: output ``o`` reads input positions ``o*s - p + j*d`` for ``j = 0 .. k-1``.
+
+* :func:`animate_conv1d`, :func:`animate_conv2d` -- one frame per output position, for any kernel
+  size, stride, padding and dilation.
+* :func:`animate_grouped_conv1d` -- channels drawn as rows: which input channels each output channel
+  reads when the channels are split into groups (``groups == in_channels``: depthwise, one kernel
+  per channel).
+* :func:`stack_dependencies`, :func:`plot_receptive_field_1d` -- which inputs one output of a stack
+  of 1D convolutions depends on, layer by layer (with dilations this shows the gaps of "gridding").
+* :func:`dependency_mask` -- the same question answered for any model by autograd: the gradient of
+  one output with respect to the input is non-zero exactly where that output depends on the input.
+
+The animations are ``matplotlib.animation.FuncAnimation`` objects rendered as HTML with
+``to_jshtml()`` (frames embedded as PNG: no files; :func:`offline_jshtml` drops the player's icon
+font from a CDN, so a page works offline). Keep them small: a
+few frames (at most ``max_frames``) at a low ``dpi``.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib import animation
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+
+__all__ = [
+    "conv_windows_1d",
+    "offline_jshtml",
+    "animate_conv1d",
+    "animate_conv2d",
+    "animate_grouped_conv1d",
+    "stack_dependencies",
+    "plot_receptive_field_1d",
+    "dependency_mask",
+    "plot_dependency_masks",
+]
+
+# Colours shared by every picture, so a reader learns them once.
+INPUT = "#cfe2f3"  # an input value
+PAD = "#eeeeee"  # a zero added by padding
+TAP = "#f6b26b"  # an input value under a kernel tap in this frame
+DONE = "#b6d7a8"  # an output computed in an earlier frame
+CURRENT = "#e69138"  # the output computed in this frame
+TODO = "#ffffff"  # an output not computed yet
+SKIPPED = "#ea9999"  # an input no output ever reads (the floor in the output-size formula)
+GROUP_COLOURS = ("#6fa8dc", "#93c47d", "#c27ba0", "#ffd966", "#8e7cc3", "#76a5af", "#e06666", "#f6b26b")
+
+
+def _conv_output_length(length: int, kernel_size: int, stride: int, padding: int, dilation: int) -> int:
+    from ..shapes import conv_output_length  # the one place the output-size rule is written
+
+    return conv_output_length(length, kernel_size, stride=stride, padding=padding, dilation=dilation)
+
+
+def _check(func: str, **values) -> None:
+    for name, value in values.items():
+        minimum = 0 if name == "padding" else 1
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            kind = "a non-negative integer" if minimum == 0 else "a positive integer"
+            raise ValueError(f"{func}: expected {name} to be {kind}, got {value!r}")
+
+
+def conv_windows_1d(length: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                    dilation: int = 1) -> list[list[int]]:
+    """Input positions read by each output position of a 1D convolution (or pooling) window.
+
+    Returns one list per output position ``o`` (``conv_output_length(...)`` of them), holding the
+    ``kernel_size`` input positions ``o*stride - padding + j*dilation``, ``j = 0 .. k-1``. Positions
+    ``< 0`` or ``>= length`` fall on the zero padding. Along each axis of a 2D convolution the same
+    rule holds, so this also describes ``Conv2d`` row by row and column by column.
+
+    >>> conv_windows_1d(5, 3, stride=2)
+    [[0, 1, 2], [2, 3, 4]]
+    """
+    _check("conv_windows_1d", length=length, kernel_size=kernel_size, stride=stride, padding=padding,
+           dilation=dilation)
+    n_out = _conv_output_length(length, kernel_size, stride, padding, dilation)
+    return [[o * stride - padding + j * dilation for j in range(kernel_size)] for o in range(n_out)]
+
+
+def _formula(name: str, length: int, k: int, s: int, p: int, d: int, n_out: int) -> str:
+    """``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1`` with the numbers filled in (as ``shapes.trace`` writes it)."""
+    terms = str(length) + (f" + 2*{p}" if p else "")
+    terms += f" - {k}" if d == 1 else f" - {d}*({k} - 1) - 1"
+    return f"{name}_out = floor(({terms})/{s}) + 1 = {n_out}"
+
+
+# matplotlib's player loads an icon font from a CDN; the book works offline (see offline_jshtml).
+_CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*')
+_ICONS = {
+    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&laquo;", "fa fa-step-backward": "&#x25C1;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x275A;&#x275A;", "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x25B7;", "fa fa-fast-forward": "&raquo;", "fa fa-plus": "+",
+}
+
+
+_FRAME = re.compile(r'"data:image/png;base64,([^"]*)"')
+
+
+def _palette_png(match: re.Match) -> str:
+    """One embedded frame re-encoded with a 64-colour palette: the same picture in a third of the bytes."""
+    from PIL import Image
+
+    raw = base64.b64decode(match.group(1).replace("\\\n", ""))
+    image = Image.open(io.BytesIO(raw)).convert("RGB")
+    small = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    small.save(buffer, format="PNG", optimize=True)
+    return '"data:image/png;base64,' + base64.b64encode(buffer.getvalue()).decode("ascii") + '"'
+
+
+def offline_jshtml(anim: animation.FuncAnimation) -> str:
+    """``anim.to_jshtml()`` (looping), made light and offline.
+
+    matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN: the stylesheet
+    link is dropped and each icon becomes a plain character. Each frame is re-encoded as a
+    64-colour PNG (the frames are flat-coloured diagrams, so nothing visible is lost).
+    """
+    text = _CDN_LINK.sub("", anim.to_jshtml(default_mode="loop"))
+    for icon, char in _ICONS.items():
+        text = text.replace(f'<i class="{icon}"></i>', char)
+    if "https://" in text or '<i class="fa' in text:
+        raise RuntimeError("offline_jshtml: matplotlib's animation template changed; "
+                           "it still refers to a web resource or an icon font")
+    return _FRAME.sub(_palette_png, text)
+
+
+def _html(anim: animation.FuncAnimation, fig, html: bool):
+    if not html:
+        return anim
+    from IPython.display import HTML
+
+    out = HTML(offline_jshtml(anim))
+    plt.close(fig)  # otherwise the inline backend shows the last frame once more
+    return out
+
+
+def _too_many(func: str, n: int, max_frames: int) -> None:
+    if n > max_frames:
+        raise ValueError(
+            f"{func}: this setting has {n} output positions, one frame each, but max_frames={max_frames}; "
+            f"use a smaller input or pass a larger max_frames"
+        )
+
+
+def _light(colour: str, amount: float = 0.6) -> tuple[float, float, float]:
+    """``colour`` mixed with white (``amount`` of white)."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(c + (1 - c) * amount for c in to_rgb(colour))
+
+
+def _frame_axes(x0: float, x1: float, y0: float, y1: float, dpi: int, cell: float = 0.3,
+                title_lines: int = 2):
+    """A figure sized to its content (``cell`` inches per unit), the axes filling it below the title."""
+    title_in = 0.22 * title_lines + 0.12
+    w, h = (x1 - x0) * cell, (y1 - y0) * cell
+    w_fig = max(w, 5.0)
+    fig = plt.figure(figsize=(w_fig, h + title_in), dpi=dpi)
+    ax = fig.add_axes((0.5 - w / w_fig / 2, 0.0, w / w_fig, h / (h + title_in)))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+def _title(fig, text: str) -> None:
+    fig.text(0.5, 0.99, text, ha="center", va="top", fontsize=10)
+
+
+def _cell(ax, x: float, y: float, colour: str, dashed: bool = False, size: float = 1.0) -> Rectangle:
+    # No anti-aliasing: flat colours compress several times better in the embedded PNG frames.
+    r = Rectangle((x, y), size, size, facecolor=colour, edgecolor="#666666", lw=0.8,
+                  linestyle="--" if dashed else "-", antialiased=False)
+    ax.add_patch(r)
+    return r
+
+
+def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
+                   max_frames: int = 20, dpi: int = 72, interval: int = 700, html: bool = True,
+                   title: str | None = None):
+    """Animate a 1D kernel sliding over an input of ``length`` samples: one frame per output position.
+
+    The input row is drawn on top with its ``padding`` zeros (dashed), the output row below. In each
+    frame the ``kernel_size`` taps (``dilation`` apart) of the current window are coloured and joined
+    to the output they produce; inputs that no window reads (what the floor in the output-size formula
+    throws away) are red. Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with
+    ``html=False``). Chapter "Convolution arithmetic".
+    """
+    _check("animate_conv1d", length=length, kernel_size=kernel_size, stride=stride, padding=padding,
+           dilation=dilation, max_frames=max_frames)
+    windows = conv_windows_1d(length, kernel_size, stride, padding, dilation)
+    n_out = len(windows)
+    _too_many("animate_conv1d", n_out, max_frames)
+    read = {i for w in windows for i in w}
+    width = length + 2 * padding
+    in_y, out_y = 2.4, 0.0
+    fig, ax = _frame_axes(-0.2, width + 0.2, -0.2, in_y + 1.8, dpi)
+    in_cells = {}
+    for i in range(-padding, length + padding):
+        pad = i < 0 or i >= length
+        in_cells[i] = _cell(ax, i + padding, in_y, PAD if pad else INPUT, dashed=pad)
+    out_x0 = padding + (length - n_out) / 2  # centre the output row under the input
+    out_cells = [_cell(ax, out_x0 + o, out_y, TODO) for o in range(n_out)]
+    for i, r in in_cells.items():
+        if 0 <= i < length:
+            ax.text(i + padding + 0.5, in_y + 1.25, str(i), ha="center", va="bottom", fontsize=8, color="#444444")
+    lines = []
+
+    def base_colour(i: int) -> str:
+        if i < 0 or i >= length:
+            return PAD
+        return INPUT if i in read else SKIPPED
+
+    def draw(frame: int):
+        for ln in lines:
+            ln.remove()
+        lines.clear()
+        for i, r in in_cells.items():
+            r.set_facecolor(base_colour(i))
+        for o, r in enumerate(out_cells):
+            r.set_facecolor(CURRENT if o == frame else DONE if o < frame else TODO)
+        for i in windows[frame]:
+            in_cells[i].set_facecolor(TAP)
+            (ln,) = ax.plot([i + padding + 0.5, out_x0 + frame + 0.5], [in_y, out_y + 1], color=CURRENT, lw=1)
+            lines.append(ln)
+        return []
+
+    head = title or f"Conv1d: L={length}, k={kernel_size}, s={stride}, p={padding}, d={dilation}"
+    _title(fig, head + "\n" + _formula("L", length, kernel_size, stride, padding, dilation, n_out))
+    draw(0)
+    anim = animation.FuncAnimation(fig, draw, frames=n_out, interval=interval, blit=False)
+    return _html(anim, fig, html)
+
+
+def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride: int = 1, padding: int = 0,
+                   dilation: int = 1, max_frames: int = 20, dpi: int = 72, interval: int = 600,
+                   html: bool = True, title: str | None = None):
+    """Animate a 2D kernel (square, ``kernel_size`` taps per axis) sliding over an ``H x W`` input.
+
+    The input (with its padding ring, dashed) is drawn on the left, the output on the right; one frame
+    per output pixel, in row-major order. Rows and columns follow the 1D rule of
+    :func:`conv_windows_1d`, so the output is ``H_out x W_out`` with each side from
+    ``ghostedu.shapes.conv_output_length``. Returns ``IPython.display.HTML`` (or the ``FuncAnimation``
+    with ``html=False``). Chapters "Convolution arithmetic" and "Dilated (atrous) convolution".
+    """
+    h, w = (size, size) if isinstance(size, (int, np.integer)) else size
+    _check("animate_conv2d", height=h, width=w, kernel_size=kernel_size, stride=stride, padding=padding,
+           dilation=dilation, max_frames=max_frames)
+    rows = conv_windows_1d(h, kernel_size, stride, padding, dilation)
+    cols = conv_windows_1d(w, kernel_size, stride, padding, dilation)
+    ho, wo = len(rows), len(cols)
+    _too_many("animate_conv2d", ho * wo, max_frames)
+    read_r = {i for win in rows for i in win}
+    read_c = {j for win in cols for j in win}
+    hp, wp = h + 2 * padding, w + 2 * padding
+    gap = 1.5
+    fig, ax = _frame_axes(-0.2, wp + gap + wo + 0.2, -0.2, hp + 1.2, dpi, cell=0.3)
+    in_cells = {}
+    for i in range(-padding, h + padding):
+        for j in range(-padding, w + padding):
+            pad = not (0 <= i < h and 0 <= j < w)
+            # matplotlib's y grows upwards: draw row i at height hp-1-(i+p)
+            in_cells[i, j] = _cell(ax, j + padding, hp - 1 - (i + padding), PAD if pad else INPUT, dashed=pad)
+    ox = wp + gap
+    oy = (hp - ho) / 2
+    out_cells = {}
+    for a in range(ho):
+        for b in range(wo):
+            out_cells[a, b] = _cell(ax, ox + b, oy + ho - 1 - a, TODO)
+
+    def base_colour(i: int, j: int) -> str:
+        if not (0 <= i < h and 0 <= j < w):
+            return PAD
+        return INPUT if (i in read_r and j in read_c) else SKIPPED
+
+    def draw(frame: int):
+        a, b = divmod(frame, wo)
+        for (i, j), r in in_cells.items():
+            r.set_facecolor(base_colour(i, j))
+        for (x, y), r in out_cells.items():
+            idx = x * wo + y
+            r.set_facecolor(CURRENT if idx == frame else DONE if idx < frame else TODO)
+        for i in rows[a]:
+            for j in cols[b]:
+                in_cells[i, j].set_facecolor(TAP)
+        return []
+
+    ax.text(wp / 2, hp + 0.2, "input (padding dashed)", ha="center", va="bottom", fontsize=8)
+    ax.text(ox + wo / 2, oy + ho + 0.2, "output", ha="center", va="bottom", fontsize=8)
+    head = title or f"Conv2d: {h}x{w} input, k={kernel_size}, s={stride}, p={padding}, d={dilation}"
+    _title(fig, head + "\n" + _formula("H", h, kernel_size, stride, padding, dilation, ho))
+    draw(0)
+    anim = animation.FuncAnimation(fig, draw, frames=ho * wo, interval=interval, blit=False)
+    return _html(anim, fig, html)
+
+
+def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: int = 2, length: int = 6,
+                           kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
+                           max_frames: int = 20, dpi: int = 72, interval: int = 600, html: bool = True,
+                           title: str | None = None):
+    """Animate a grouped 1D convolution with channels drawn as rows: which channels each output reads.
+
+    Input channels are the top rows, output channels the bottom rows, each group in its own colour.
+    Output channel ``o`` belongs to group ``g = o // (out_channels/groups)`` and reads only the
+    ``in_channels/groups`` input channels of group ``g``, through the same window as an ordinary
+    convolution. ``groups == in_channels`` (and ``out_channels == in_channels``) is a depthwise
+    convolution: one kernel per channel. One frame per (output channel, output position).
+    Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with ``html=False``).
+    Chapter "Convolution arithmetic".
+    """
+    _check("animate_grouped_conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups,
+           length=length, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+           max_frames=max_frames)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"animate_grouped_conv1d: expected in_channels and out_channels divisible by groups={groups}, "
+            f"got in_channels={in_channels}, out_channels={out_channels}"
+        )
+    windows = conv_windows_1d(length, kernel_size, stride, padding, dilation)
+    n_out = len(windows)
+    _too_many("animate_grouped_conv1d", out_channels * n_out, max_frames)
+    cin_g, cout_g = in_channels // groups, out_channels // groups
+    width = length + 2 * padding
+    gap = 1.6
+    top = out_channels + gap  # y of the lowest input row
+    fig, ax = _frame_axes(-2.2, width + 0.2, -0.2, top + in_channels + 0.2, dpi, cell=0.3)
+    in_cells = {}
+    for c in range(in_channels):
+        y = top + in_channels - 1 - c
+        colour = GROUP_COLOURS[(c // cin_g) % len(GROUP_COLOURS)]
+        ax.text(-0.4, y + 0.5, f"in {c}", ha="right", va="center", fontsize=8, color=colour)
+        for i in range(-padding, length + padding):
+            pad = i < 0 or i >= length
+            in_cells[c, i] = _cell(ax, i + padding, y, PAD if pad else INPUT, dashed=pad)
+    out_x0 = padding + (length - n_out) / 2
+    out_cells = {}
+    for o in range(out_channels):
+        y = out_channels - 1 - o
+        colour = GROUP_COLOURS[(o // cout_g) % len(GROUP_COLOURS)]
+        ax.text(-0.4, y + 0.5, f"out {o}", ha="right", va="center", fontsize=8, color=colour)
+        for t in range(n_out):
+            out_cells[o, t] = _cell(ax, out_x0 + t, y, TODO)
+    lines = []
+
+    def draw(frame: int):
+        o, t = divmod(frame, n_out)
+        g = o // cout_g
+        colour = GROUP_COLOURS[g % len(GROUP_COLOURS)]
+        for ln in lines:
+            ln.remove()
+        lines.clear()
+        for (c, i), r in in_cells.items():
+            r.set_facecolor(PAD if (i < 0 or i >= length) else _light(GROUP_COLOURS[(c // cin_g) % len(GROUP_COLOURS)]))
+        for (oc, tt), r in out_cells.items():
+            idx = oc * n_out + tt
+            light = _light(GROUP_COLOURS[(oc // cout_g) % len(GROUP_COLOURS)])
+            r.set_facecolor(colour if idx == frame else light if idx < frame else TODO)
+        for c in range(g * cin_g, (g + 1) * cin_g):
+            for i in windows[t]:
+                in_cells[c, i].set_facecolor(colour)
+        for i in windows[t]:  # from the window's columns, below the input block, to the output
+            (ln,) = ax.plot([i + padding + 0.5, out_x0 + t + 0.5], [top, out_channels - o], color=colour, lw=1)
+            lines.append(ln)
+        return []
+
+    kind = "depthwise" if groups == in_channels == out_channels else f"groups={groups}"
+    head = title or (f"Grouped Conv1d ({kind}): C_in={in_channels}, C_out={out_channels}, "
+                     f"k={kernel_size}, s={stride}, p={padding}")
+    _title(fig, head + f"\neach output reads C_in/groups = {cin_g} input channel" + ("s" if cin_g > 1 else ""))
+    draw(0)
+    anim = animation.FuncAnimation(fig, draw, frames=out_channels * n_out, interval=interval, blit=False)
+    return _html(anim, fig, html)
+
+
+def _layer_args(layer) -> tuple[int, int, int, int]:
+    """``(k, s, p, d)`` of one layer of a stack.
+
+    Accepts what :func:`ghostedu.shapes.receptive_field` accepts -- ``(kernel_size, stride)`` or
+    ``(kernel_size, stride, dilation)`` tuples (no padding) and conv/pool modules (their padding
+    included) -- and dicts ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}``.
+    """
+    if isinstance(layer, dict):
+        return (layer["kernel_size"], layer.get("stride", 1), layer.get("padding", 0), layer.get("dilation", 1))
+    if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
+        k, s, d = (*layer, 1)[:3]
+        return k, s, 0, d
+    if isinstance(layer, torch.nn.Module) and hasattr(layer, "kernel_size"):
+        def first(v):
+            return v[0] if isinstance(v, (tuple, list)) else v
+
+        padding = getattr(layer, "padding", 0)
+        if isinstance(padding, str):
+            raise ValueError(f"stack_dependencies: expected a numeric padding in {type(layer).__name__}, "
+                             f"got padding={padding!r}")
+        return (first(layer.kernel_size), first(getattr(layer, "stride", 1)), first(padding),
+                first(getattr(layer, "dilation", 1)))
+    raise ValueError(f"stack_dependencies: expected a layer as (kernel_size, stride[, dilation]), a dict or a "
+                     f"conv/pool module, got {layer!r}")
+
+
+def stack_dependencies(layers: Sequence, length: int, output_index: int | None = None) -> list[list[int]]:
+    """Which positions of each level one output of a stack of 1D layers depends on.
+
+    ``layers``: the stack from input to output, each as ``(kernel_size, stride)`` or
+    ``(kernel_size, stride, dilation)`` (no padding; as for :func:`ghostedu.shapes.receptive_field`), as
+    ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}`` or as an ``nn.Conv1d``/``nn.MaxPool1d``
+    module. ``length``: the input length. ``output_index``: the
+    output position to follow (default: the middle one).
+
+    Returns one sorted list per level, from the input (level 0) to the output (a single position),
+    with the positions (padding excluded) that the chosen output depends on. The number of input
+    positions is the receptive field when they are contiguous; dilated stacks can leave holes.
+    """
+    args = [_layer_args(layer) for layer in layers]
+    lengths = [length]
+    windows = []
+    for k, s, p, d in args:
+        win = conv_windows_1d(lengths[-1], k, s, p, d)
+        if not win:
+            raise ValueError(f"stack_dependencies: layer {len(windows)} (k={k}, s={s}, p={p}, d={d}) "
+                             f"gets length {lengths[-1]} and produces no output")
+        windows.append(win)
+        lengths.append(len(win))
+    if output_index is None:
+        output_index = lengths[-1] // 2
+    if not 0 <= output_index < lengths[-1]:
+        raise ValueError(f"stack_dependencies: expected output_index in 0..{lengths[-1] - 1}, got {output_index}")
+    levels = [[output_index]]
+    for level, win in zip(reversed(lengths[:-1]), reversed(windows)):
+        below = sorted({i for o in levels[0] for i in win[o] if 0 <= i < level})
+        levels.insert(0, below)
+    return levels
+
+
+def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | None = None,
+                            labels: Sequence[str] | None = None, title: str = "Receptive field",
+                            unit: str = "position", ax=None):
+    """Draw a stack of 1D layers as rows of cells and shade what one output depends on.
+
+    Level 0 (bottom) is the input, the top row the chosen output; at each level the cells the output
+    depends on (from :func:`stack_dependencies`) are coloured and joined to the cells of the level
+    above that read them. Returns the figure. Chapters "Convolution arithmetic" and "Dilated (atrous)
+    convolution".
+    """
+    args = [_layer_args(layer) for layer in layers]
+    levels = stack_dependencies(layers, length, output_index)
+    lengths = [length]
+    windows = []
+    for k, s, p, d in args:
+        windows.append(conv_windows_1d(lengths[-1], k, s, p, d))
+        lengths.append(len(windows[-1]))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(5.0, 0.16 * length + 1.5), 0.55 * len(lengths) + 1.2),
+                               constrained_layout=True)
+    else:
+        fig = ax.figure
+    row_gap = 1.6
+    # Level l is drawn on an affine scale x = a + b*i: each output sits at the centre of its window,
+    # so strided levels spread out (b grows by s) and every cell lines up above what it reads.
+    a, b = [0.5], [1.0]
+    for k, s, p, d in args:
+        a.append(a[-1] + b[-1] * (d * (k - 1) / 2 - p))
+        b.append(b[-1] * s)
+    for lev, n in enumerate(lengths):
+        y = lev * row_gap
+        deps = set(levels[lev])
+        for i in range(n):
+            x = a[lev] + b[lev] * i
+            ax.add_patch(Rectangle((x - b[lev] / 2 + 0.05, y), b[lev] - 0.1, 0.8,
+                                   facecolor=TAP if i in deps else INPUT, edgecolor="#666666", lw=0.5))
+    for lev, win in enumerate(windows):
+        for o in levels[lev + 1]:
+            xo = a[lev + 1] + b[lev + 1] * o
+            for i in win[o]:
+                if 0 <= i < lengths[lev]:
+                    xi = a[lev] + b[lev] * i
+                    ax.plot([xi, xo], [lev * row_gap + 0.8, (lev + 1) * row_gap], color=CURRENT, lw=0.5, alpha=0.7)
+    names = list(labels) if labels else ["input"] + [f"layer {i + 1} (k={k}, s={s}, d={d})"
+                                                     for i, (k, s, p, d) in enumerate(args)]
+    ax.set_yticks([lev * row_gap + 0.4 for lev in range(len(lengths))], names, fontsize=8)
+    left = min(0.0, min(a[lev] - b[lev] / 2 for lev in range(len(lengths))))
+    right = max(float(length), max(a[lev] + b[lev] * (n - 0.5) for lev, n in enumerate(lengths)))
+    ax.set_xlim(left, right)
+    ax.set_ylim(-0.3, (len(lengths) - 1) * row_gap + 1.1)
+    ax.set_xlabel(f"input {unit}")
+    n_dep = len(levels[0])
+    span = levels[0][-1] - levels[0][0] + 1
+    ax.set_title(f"{title}\none output depends on {n_dep} of the {span} input positions it spans", fontsize=10)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    return fig
+
+
+def dependency_mask(model: torch.nn.Module, input_size: Sequence[int], output_index: Sequence[int] | None = None,
+                    counts: bool = False) -> torch.Tensor:
+    """Which input values one output value of ``model`` depends on, found by autograd.
+
+    Runs ``model`` on a zero input of ``input_size`` (batch included), back-propagates a one-hot
+    gradient from the output value at ``output_index`` (a full index into the output, default: batch
+    0, channel 0 and the centre of every spatial axis) and returns the input gradient of sample 0
+    summed over channels: ``(L,)`` or ``(H, W)``. With ``counts=False`` it is a boolean mask (non-zero
+    gradient); with ``counts=True`` the gradient itself. With all kernel weights set to 1 and linear
+    layers only, the gradient counts the paths from each input to the output -- the "effective
+    receptive field" of Luo et al. Chapter "Dilated (atrous) convolution".
+    """
+    try:
+        dev = next(model.parameters()).device
+    except StopIteration:
+        dev = torch.device("cpu")
+    x = torch.zeros(*input_size, device=dev, requires_grad=True)
+    y = model(x)
+    if output_index is None:
+        output_index = (0, 0) + tuple(n // 2 for n in y.shape[2:])
+    grad = torch.zeros_like(y)
+    grad[tuple(output_index)] = 1.0
+    y.backward(grad)
+    g = x.grad[0].sum(0).detach().cpu()
+    return g if counts else g != 0
+
+
+def plot_dependency_masks(masks: Sequence, titles: Sequence[str], suptitle: str = "", unit: str = "pixel",
+                          crop: int | None = None):
+    """Draw 2D dependency maps (from :func:`dependency_mask`) side by side; returns the figure.
+
+    ``crop``: show only the central ``crop x crop`` window (the rest is zero). Each panel's title
+    gets the number of input pixels the output depends on.
+    """
+    n = len(masks)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4), constrained_layout=True, squeeze=False)
+    for ax, m, t in zip(axes.flat, masks, titles):
+        a = m.float().numpy() if isinstance(m, torch.Tensor) else np.asarray(m, dtype=float)
+        h, w = a.shape
+        r0 = c0 = 0
+        if crop is not None and crop < min(h, w):
+            r0, c0 = (h - crop) // 2, (w - crop) // 2
+            a = a[r0:r0 + crop, c0:c0 + crop]
+        extent = (c0 - 0.5, c0 + a.shape[1] - 0.5, r0 + a.shape[0] - 0.5, r0 - 0.5)
+        ax.imshow(a, cmap="magma", extent=extent, interpolation="nearest")
+        ax.set_title(f"{t}\n{int((a != 0).sum())} input {unit}s used", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(f"input column ({unit})")
+        ax.set_ylabel(f"input row ({unit})")
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
