@@ -6,10 +6,10 @@ from ghostedu.exercises import kernel1d as ex
 
 
 def test_solutions_pass(capsys):
-    ex.check_keras_kernel_shape((32, 1, 64))
+    ex.check_keras_kernel_shape((5, 3, 16))
     ex.check_causal_padding(4 * (7 - 1))
     ex.check_kernel_span_ms(1000 * 32 / 12000)
-    ex.check_conv1_macs(64 * 1 * 32 * ((1024 + 2 * 12 - 32) // 8 + 1))
+    ex.check_conv1_macs(64 * 1 * 32 * ((4096 + 2 * 12 - 32) // 8 + 1))
     assert capsys.readouterr().out.count("Correct") == 4
 
 
@@ -21,14 +21,14 @@ def test_none_is_not_answered(check):
 
 
 @pytest.mark.parametrize("check,wrong,message", [
-    (ex.check_keras_kernel_shape, (64, 1, 32), "PyTorch's layout"),
-    (ex.check_keras_kernel_shape, (32, 64), "input channels are part of the kernel"),
+    (ex.check_keras_kernel_shape, (16, 3, 5), "PyTorch's layout"),
+    (ex.check_keras_kernel_shape, (5, 16), "input channels are part of the kernel"),
     (ex.check_causal_padding, 6, "taps are 4 samples apart"),
     (ex.check_causal_padding, 12, "'same' padding per side"),
     (ex.check_causal_padding, 25, "includes the current sample"),
     (ex.check_kernel_span_ms, 32 / 12000, "in seconds"),
     (ex.check_kernel_span_ms, 3.0, r"expected about 2.667 ms"),
-    (ex.check_conv1_macs, 64 * 32 * 1024, "stride of 8"),
+    (ex.check_conv1_macs, 64 * 32 * 4096, "stride of 8"),
 ])
 def test_wrong_answers_get_a_hint(check, wrong, message):
     with pytest.raises(ExerciseError, match=message):

@@ -28,7 +28,7 @@ def _keras():
     return keras
 
 
-def check_keras_kernel_shape(answer, filters: int = 64, kernel_size: int = 32, in_channels: int = 1) -> None:
+def check_keras_kernel_shape(answer, filters: int = 16, kernel_size: int = 5, in_channels: int = 3) -> None:
     """``answer``: the shape (a tuple) of ``Conv1D(filters, kernel_size).kernel`` on ``in_channels`` channels."""
     keras = _keras()
     layer = keras.layers.Conv1D(filters, kernel_size)
@@ -70,7 +70,7 @@ def check_kernel_span_ms(answer) -> None:
     check_close("kernel span", answer, expected, rel=1e-3, hint=hint, unit=" ms")
 
 
-def check_conv1_macs(answer, length: int = 1024) -> None:
+def check_conv1_macs(answer, length: int = 4096) -> None:
     """``answer``: multiply-adds (flop_counter) of ``Net.conv1`` on one signal of ``length`` samples."""
     conv1 = Net().conv1
     expected = count_macs(nn.Sequential(conv1), (1, 1, length))
