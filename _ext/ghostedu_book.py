@@ -7,15 +7,24 @@
    twice with different priorities (sphinx-thebe's ``const THEBE_JS_URL = ...`` among them), and the
    second ``const`` declaration is a JavaScript error in the browser console on every page. Each page's
    scripts (and style sheets) are de-duplicated here, keeping the first of each.
+3. ``.. ghostedu-automodules:: PACKAGE`` (inside an ``{eval-rst}`` block): an ``automodule`` for every
+   public submodule of PACKAGE, so that the API reference lists each chapter's exercise checks without
+   being edited when a chapter adds its module. A page that uses it is re-read on every build.
 """
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
+import pkgutil
 from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
+from sphinx.util.docutils import SphinxDirective
 
 MATHJAX_DISTRIBUTION = "sphinx-mathjax-offline"
 # Inside that distribution: <static>/mathjax/tex-chtml.js (TeX input, CommonHTML output, fonts beside it).
@@ -66,7 +75,40 @@ def _dedupe_page_assets(app: Sphinx, pagename: str, templatename: str, context: 
             context[name] = _dedupe(context[name])
 
 
+class AutoModules(SphinxDirective):
+    """``.. ghostedu-automodules:: ghostedu.exercises``: one ``automodule`` per public submodule."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        package = importlib.import_module(self.arguments[0])
+        names = sorted(info.name for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+                       if not info.name.rsplit(".", 1)[1].startswith("_"))
+        lines = []
+        for name in names:
+            lines += [f".. automodule:: {name}", ""]
+        if not hasattr(self.env, "ghostedu_always_read"):
+            self.env.ghostedu_always_read = set()
+        self.env.ghostedu_always_read.add(self.env.docname)
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=f"<{self.name} {package.__name__}>"),
+                                self.content_offset, container)
+        return container.children
+
+
+def _always_read(app: Sphinx, env, added, changed, removed) -> list[str]:
+    # New modules appear without any file of the page changing: re-read the page every time.
+    return sorted(getattr(env, "ghostedu_always_read", set()) & env.found_docs - added - changed)
+
+
+def _merge(app: Sphinx, env, docnames, other) -> None:
+    env.ghostedu_always_read = getattr(env, "ghostedu_always_read", set()) | getattr(other, "ghostedu_always_read", set())
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_directive("ghostedu-automodules", AutoModules)
+    app.connect("env-get-outdated", _always_read)
+    app.connect("env-merge-info", _merge)
     app.connect("config-inited", _use_offline_mathjax)
     # Late priority: after the theme and the other extensions have added their page assets.
     app.connect("html-page-context", _dedupe_page_assets, priority=900)
