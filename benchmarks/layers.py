@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m benchmarks.layers            # every configuration (about a minute on 2 CPU cores)
+    python -m benchmarks.layers            # every configuration (under a minute on 2 CPU cores)
     python -m benchmarks.layers --quick    # one configuration per layer, short timings
 
 For each layer and configuration it prints parameters, multiply-adds (``torch.utils.flop_counter``:
@@ -124,7 +124,9 @@ class Result:
     seconds: tuple[float, float]
 
 
-def run_case(case: Case, dev: torch.device, min_run_time: float) -> Result:
+def run_case(case: Case, dev: torch.device, min_run_time: float, repeats: int = 1) -> Result:
+    """Counts and timings of one case; each time is the least of ``repeats`` medians (other programs
+    running at the same time can only add time)."""
     ghostedu.seed_everything(0)
     layer, standard = case.make_layer().to(dev), case.make_standard().to(dev)
     out_l = layer.eval()(torch.zeros(case.input_size, device=dev))
@@ -133,8 +135,8 @@ def run_case(case: Case, dev: torch.device, min_run_time: float) -> Result:
         raise AssertionError(f"{case.layer} {case.config}: output {tuple(out_l.shape)} but standard {tuple(out_s.shape)}")
     params = (count_params(standard), count_params(layer))
     macs = (count_macs(standard, case.input_size), count_macs(layer, case.input_size))
-    seconds = tuple(time_forward(m, case.input_size, dev=dev, min_run_time=min_run_time).median_s
-                    for m in (standard, layer))
+    seconds = tuple(min(time_forward(m, case.input_size, dev=dev, min_run_time=min_run_time).median_s
+                        for _ in range(repeats)) for m in (standard, layer))
     return Result(case, params, macs, seconds)
 
 
@@ -173,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one configuration per layer, short timings")
     parser.add_argument("--min-run-time", type=float, default=None,
                         help="seconds of timing per module (default 0.2, or 0.05 with --quick)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="time each module this many times and keep the least median (default 3, or 1 with --quick)")
     parser.add_argument("--device", default=None, help="e.g. cpu or cuda (default: ghostedu.device())")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads before timing")
     parser.add_argument("--layer", action="append", choices=LAYERS, help="only this layer (repeatable)")
@@ -181,14 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     dev = torch.device(args.device) if args.device else ghostedu.device()
     min_run_time = args.min_run_time or (0.05 if args.quick else 0.2)
+    repeats = args.repeats or (1 if args.quick else 3)
     selected = [c for c in cases(args.quick) if not args.layer or c.layer in args.layer]
     print(f"ghostedu layers vs standard convolutions -- {machine_label(dev)}")
     print("params: torchinfo; MACs: multiply-adds, torch.utils.flop_counter (conv, linear); "
-          "ms: median forward time, batch 1, eval, no grad")
+          f"ms: median forward time (least of {repeats}), batch 1, eval, no grad")
     print("ratios are standard / layer: above 1x the layer is smaller, cheaper or faster\n")
     results = []
     for case in selected:
-        results.append(run_case(case, dev, min_run_time))
+        results.append(run_case(case, dev, min_run_time, repeats))
     print(format_table(results))
     return 0
 
