@@ -8,8 +8,8 @@ from ghostedu.exercises import dilated as ex
 def test_solutions_pass(capsys):
     ex.check_valid_size(64 - 4 * (3 - 1))
     ex.check_same_padding(3 * (5 - 1) // 2)
-    ex.check_receptive_field(1 + 2 * (1 + 2 + 4 + 8))
-    for rates in [(1, 2, 4), (1, 2, 5), (1, 3, 4), (3, 1, 5)]:
+    ex.check_receptive_field(1 + 4 * (2 + 4 + 8))
+    for rates in [(1, 2, 7), (1, 3, 6), (1, 3, 9), (9, 1, 3)]:
         ex.check_no_gridding(rates)
     assert capsys.readouterr().out.count("Correct") == 7
 
@@ -26,11 +26,11 @@ def test_none_is_not_answered(check):
     (ex.check_valid_size, 52, r"not rate\*k"),
     (ex.check_same_padding, 2, "without dilation"),
     (ex.check_same_padding, 12, "on each side"),
-    (ex.check_receptive_field, 17, "last layer alone"),
-    (ex.check_receptive_field, 9, "without dilation"),
-    (ex.check_no_gridding, (2, 2, 4), r"(?s)grid: one output depends on only 9 of the 17.*common factor \(2\)"),
+    (ex.check_receptive_field, 33, "last layer alone"),
+    (ex.check_receptive_field, 13, "without dilation"),
+    (ex.check_no_gridding, (2, 4, 6), r"(?s)grid: one output depends on only 13 of the 25.*common factor \(2\)"),
     (ex.check_no_gridding, (1, 2, 9), r"rate 9 exceeds the field 7"),
-    (ex.check_no_gridding, (1, 2, 3), "receptive field of 13, expected at least 15"),
+    (ex.check_no_gridding, (1, 3, 5), "receptive field of 19, expected at least 21"),
     (ex.check_no_gridding, (1, 2), "expected 3 integer rates"),
 ])
 def test_wrong_answers_get_a_hint(check, wrong, message):

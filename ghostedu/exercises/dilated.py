@@ -41,7 +41,7 @@ def check_same_padding(answer, kernel_size: int = 5, rate: int = 3) -> None:
     check_value("SAME padding", answer, expected, hint)
 
 
-def check_receptive_field(answer, rates=(1, 2, 4, 8), kernel_size: int = 3) -> None:
+def check_receptive_field(answer, rates=(2, 4, 8), kernel_size: int = 5) -> None:
     """``answer``: the receptive field of a stack of ``kernel_size`` convs (stride 1) with these dilation ``rates``."""
     expected = receptive_field([(kernel_size, 1, r) for r in rates]).receptive_field
     hint = "each layer adds rate*(k - 1) to the receptive field."
@@ -53,7 +53,7 @@ def check_receptive_field(answer, rates=(1, 2, 4, 8), kernel_size: int = 3) -> N
     check_value("receptive field", answer, expected, hint)
 
 
-def check_no_gridding(rates, kernel_size: int = 3, n_layers: int = 3, min_receptive_field: int = 15) -> None:
+def check_no_gridding(rates, kernel_size: int = 3, n_layers: int = 3, min_receptive_field: int = 21) -> None:
     """``rates``: ``n_layers`` dilation rates whose stack sees at least ``min_receptive_field`` inputs, all of them."""
     name = "hybrid rates"
     if rates is None:

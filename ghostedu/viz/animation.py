@@ -497,6 +497,7 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
     right = max(float(length), max(a[lev] + b[lev] * (n - 0.5) for lev, n in enumerate(lengths)))
     ax.set_xlim(left, right)
     ax.set_ylim(-0.3, (len(lengths) - 1) * row_gap + 1.1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"input {unit}")
     n_dep = len(levels[0])
     span = levels[0][-1] - levels[0][0] + 1
