@@ -9,6 +9,8 @@ pytest-xdist's ``--dist loadscope`` spreads the notebooks over the workers.
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import copy
 import re
 import subprocess
@@ -46,15 +48,84 @@ def _step(cell, role: str, exercise: int | None = None):
     return cell
 
 
-def roundtrip_notebook(original: nbformat.NotebookNode, name: str) -> tuple[nbformat.NotebookNode, int]:
-    """The cells to run: the student copy's code cells up to the last check, where each exercise is
-    run as stub -> check -> solution -> check. Returns the notebook and the number of exercises."""
+def _names(source: str) -> tuple[set[str], set[str]] | None:
+    """``(defined, used)``: the names a cell binds (assignments, imports, def, class) and the names it
+    reads, builtins left out. None when the cell cannot be analysed (e.g. a cell magic)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    if source.lstrip().startswith("%%"):
+        return None
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return None
+    defined, used, local, updated = set(), set(), set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, ast.arg):
+            local.add(node.arg)  # a function's parameters are its own
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            updated.add(node.target.id)  # `x += 1` reads x: it changes x, it does not bind it afresh
+        elif isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else defined).add(node.id)
+    return defined - updated - _BUILTINS, (used | updated) - _BUILTINS - local
+
+
+def _static_names(cells) -> set[str]:
+    """Names bound by ``import``, ``def`` or ``class`` at the top of a cell: using them changes nothing."""
+    static = set()
+    for _, cell in cells:
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                static |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                static.add(node.name)
+    return static
+
+
+_BUILTINS = set(dir(builtins)) | {"get_ipython", "display"}
+
+
+def _slice(cells: list[tuple[tuple, nbformat.NotebookNode]]) -> list[tuple[tuple, nbformat.NotebookNode]]:
+    """The cells the exercises depend on, by name (a backward liveness pass): walking back from the
+    last exercise, a cell is kept when it binds a name still needed, or mentions one that is not a
+    module, function or class (mentioning it may change it, as ``fit(model, ...)`` changes ``model``);
+    a name it binds is then no longer needed from the cells
+    before it, and the names it reads (less those it binds itself) are. Exercise cells and cells that
+    cannot be analysed are always kept."""
+    static = _static_names(cells)
+    live: set[str] = set()
+    kept = []
+    for key, cell in reversed(cells):
+        names = _names(cell.source)
+        if names is None:
+            kept.append((key, cell))
+            continue
+        defined, used = names
+        if key[0] != "cell" or live & (defined | (used - static)):
+            kept.append((key, cell))
+            live = (live - defined) | (used - defined)
+    return kept[::-1]
+
+
+def roundtrip_notebook(original: nbformat.NotebookNode, name: str,
+                       only_needed: bool = True) -> tuple[nbformat.NotebookNode, int]:
+    """The cells to run: the student copy's code cells up to the last check (with ``only_needed``,
+    only those the exercises depend on, see :func:`_slice`), where each exercise is run as
+    stub -> check -> solution -> check. Returns the notebook and the number of exercises."""
     stub = student_notebook(original, name)
     cells = list(zip(original.cells, stub.cells))
     last_check = max((i for i, (o, _) in enumerate(cells)
                       if o.cell_type == "code" and not _is_solution(o)
                       and any(_is_solution(c) for c, _ in cells[:i])), default=-1)
-    steps, pending, exercise = [], [], 0
+    plan, pending, exercise = [], [], 0
     for orig, stubbed in cells[: last_check + 1]:
         if orig.cell_type != "code":
             continue
@@ -62,13 +133,16 @@ def roundtrip_notebook(original: nbformat.NotebookNode, name: str) -> tuple[nbfo
             pending.append((orig, stubbed))
         elif pending:
             exercise += 1
-            steps += [_step(s, "stub", exercise) for _, s in pending]
-            steps.append(_step(stubbed, "check-stub", exercise))
-            steps += [_step(o, "solution", exercise) for o, _ in pending]
-            steps.append(_step(stubbed, "check-solution", exercise))
+            plan += [(("stub", exercise), s) for _, s in pending]
+            plan.append((("check-stub", exercise), stubbed))
+            plan += [(("solution", exercise), o) for o, _ in pending]
+            plan.append((("check-solution", exercise), stubbed))
             pending = []
         else:
-            steps.append(_step(stubbed, "cell"))
+            plan.append((("cell", None), stubbed))
+    if only_needed:
+        plan = _slice(plan)
+    steps = [_step(cell, role, ex) for (role, ex), cell in plan]
     for number, cell in enumerate(steps):
         cell.id = f"roundtrip-{number}"  # a cell run twice (the check) needs an id of its own each time
     run = nbformat.v4.new_notebook(cells=steps, metadata=copy.deepcopy(original.metadata))
@@ -84,10 +158,22 @@ def _stdout(cell) -> str:
 
 
 def run_roundtrip(original: nbformat.NotebookNode, name: str, cwd: Path) -> list[str]:
-    """Run the round trip; returns the problems found (empty when every exercise behaves)."""
+    """Run the round trip; returns the problems found (empty when every exercise behaves).
+
+    First only the cells the exercises depend on are run (fast); if anything is wrong there, the
+    whole notebook up to the last exercise is run and its problems are the answer (a dependency the
+    name analysis missed, such as a cell that sets an environment variable, cannot fail the test).
+    """
+    problems = _execute_roundtrip(original, name, cwd, only_needed=True)
+    if problems:
+        problems = _execute_roundtrip(original, name, cwd, only_needed=False)
+    return problems
+
+
+def _execute_roundtrip(original: nbformat.NotebookNode, name: str, cwd: Path, only_needed: bool) -> list[str]:
     from nbclient import NotebookClient
 
-    run, n_exercises = roundtrip_notebook(original, name)
+    run, n_exercises = roundtrip_notebook(original, name, only_needed=only_needed)
     assert n_exercises, f"{name}: no exercise (a cell tagged {SOLUTION_TAG!r} followed by a check cell)"
     NotebookClient(run, timeout=600, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(cwd)}}).execute()
@@ -208,9 +294,28 @@ def test_roundtrip_on_synthetic_notebook(tmp_path):
               if c.cell_type == "code" and i > 0 and _is_solution(broken.cells[i - 2])]
     broken.cells[checks[0]].source = "print('Correct: nothing checked')"
     broken.cells[checks[1]].source = "check_value('kernel', kernel, 5)"
-    problems = run_roundtrip(broken, "broken.ipynb", tmp_path)
+    problems = _execute_roundtrip(broken, "broken.ipynb", tmp_path, only_needed=True)
     assert len(problems) == 2, problems
     assert "passed on the stub" in problems[0] and "fails on the solution" in problems[1]
+
+
+def test_only_the_cells_the_exercises_need_are_run():
+    md = nbformat.v4.new_markdown_cell
+    cells = [md("# Slice"),
+             _code("import os\nfrom ghostedu.exercises import check_value"),
+             _code("base = 10"),
+             _code("unused = 1\nprint(unused)"),
+             _code("base += 1  # changes base: needed"),
+             _code("os.environ['NOT_NEEDED'] = '1'"),
+             _code("def helper(x):\n    return x\n\nhelper(unused)"),
+             *_exercise("slice", "answer = base * 2", "check_value('answer', answer, 22)"),
+             _code("print('after the last exercise: never run')")]
+    run, n = roundtrip_notebook(nbformat.v4.new_notebook(cells=cells), "slice.ipynb")
+    assert n == 1
+    assert [c.source for c in run.cells if c.metadata["roundtrip"]["role"] == "cell"] == [
+        "import os\nfrom ghostedu.exercises import check_value", "base = 10", "base += 1  # changes base: needed"]
+    assert [c.metadata["roundtrip"]["role"] for c in run.cells][-4:] == [
+        "stub", "check-stub", "solution", "check-solution"]
 
 
 @pytest.mark.parametrize("source, message", [
