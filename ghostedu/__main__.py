@@ -94,7 +94,10 @@ def _setup_cell(args: argparse.Namespace) -> int:
             nbformat.write(nb, path)
             changed += 1
             print(f"updated {path}")
-    print(f"{changed} notebooks changed; re-execute them (make execute) so their outputs are current.")
+    if changed:
+        print(f"{changed} notebooks changed; re-execute them (make execute) so their outputs are current.")
+    else:
+        print("Every notebook already starts with the current setup cell.")
     return 0
 
 
