@@ -429,3 +429,38 @@ for _path in CHAPTER_NOTEBOOKS:
 if not CHAPTER_NOTEBOOKS:
     def test_chapter_roundtrip():
         pytest.skip("no chapter notebook with an exercise in chapters/ yet")
+
+
+def test_setup_cell_command(tmp_path, capsys):
+    from ghostedu.__main__ import main
+
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T")]), chapters / "a.ipynb")
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://example.org/o/r\n  branch: dev\n")
+    assert main(["setup-cell", str(chapters)]) == 0
+    first = nbformat.read(chapters / "a.ipynb", as_version=4).cells[0]
+    assert SETUP_TAG in first.metadata["tags"] and "git+https://example.org/o/r@dev" in first.source
+    assert main(["setup-cell", str(chapters)]) == 0
+    assert "already starts with the current setup cell" in capsys.readouterr().out
+    (tmp_path / "_config.yml").write_text("title: no repository\n")
+    assert main(["setup-cell", str(chapters)]) == 1
+    assert "repository.url" in capsys.readouterr().err
+
+
+def test_timings_of_a_small_notebook(tmp_path):
+    from ghostedu.timings import read_timings, time_notebooks, write_timings
+
+    quick = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A `quick` one"),
+                                            nbformat.v4.new_code_cell("x = 1 + 1")])
+    skipped = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise SystemExit('not run')")],
+                                       metadata={"ghostedu": {"timings": False}})
+    nbformat.write(quick, tmp_path / "01_quick.ipynb")
+    nbformat.write(skipped, tmp_path / "99_skipped.ipynb")
+    result = time_notebooks(sorted(tmp_path.glob("*.ipynb")))
+    assert [row["file"] for row in result["notebooks"]] == ["01_quick.ipynb"]
+    row = result["notebooks"][0]
+    assert row["title"] == "A `quick` one" and row["code_cells"] == 1 and row["seconds"] > 0
+    assert result["threads"] >= 1 and result["machine"].startswith("CPU: ")
+    write_timings(result, tmp_path / "timings.json")
+    assert read_timings(tmp_path / "timings.json") == result
