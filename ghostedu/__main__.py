@@ -49,7 +49,7 @@ def _student(args: argparse.Namespace) -> int:
 
 
 def _timings(args: argparse.Namespace) -> int:
-    from .timings import time_notebooks, write_timings
+    from .timings import refresh_timing_pages, time_notebooks, write_timings
 
     notebooks = sorted(Path(args.chapters).glob("*.ipynb"))
     if not notebooks:
@@ -59,6 +59,10 @@ def _timings(args: argparse.Namespace) -> int:
     write_timings(result, args.output)
     print(f"Wrote {args.output}: {len(result['notebooks'])} notebooks, "
           f"{result['total_seconds']:.1f} s in all, on {result['machine']}.")
+    # The timing page reads timings.json from its own folder: refresh it when that is the file written.
+    if not args.no_refresh and Path(args.output).resolve() == (Path(args.chapters) / "timings.json").resolve():
+        for path in refresh_timing_pages(notebooks, timeout=args.timeout):
+            print(f"Re-executed {path}, which shows the timings.")
     return 0
 
 
@@ -119,10 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
         "timings", help="run every notebook and record how long it took",
         description="Execute every notebook in CHAPTERS (in a fresh kernel, from its own folder) and write "
                     "the wall time of each, with the machine's CPU model and thread count, to OUTPUT (JSON). "
-                    "A notebook whose metadata sets ghostedu.timings to false is skipped.")
+                    "A notebook whose metadata sets ghostedu.timings to false (the page that shows the "
+                    "timings) is not timed; it is re-executed afterwards so that it shows the new file.")
     timings.add_argument("chapters", help="folder of the chapter notebooks")
     timings.add_argument("-o", "--output", required=True, help="JSON file to write (e.g. chapters/timings.json)")
     timings.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    timings.add_argument("--no-refresh", action="store_true",
+                         help="do not re-execute the notebook that shows the timings (by default it is "
+                              "re-executed in place, so that its stored outputs match the new file)")
     timings.set_defaults(run=_timings)
 
     setup = commands.add_parser(

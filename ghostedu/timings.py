@@ -20,7 +20,8 @@ import torch
 from . import device
 from .bench import cpu_model, machine_label
 
-__all__ = ["notebook_title", "time_notebook", "time_notebooks", "write_timings", "read_timings"]
+__all__ = ["notebook_title", "time_notebook", "time_notebooks", "write_timings", "read_timings",
+           "refresh_timing_pages"]
 
 
 def notebook_title(nb: nbformat.NotebookNode, default: str = "") -> str:
@@ -87,3 +88,21 @@ def write_timings(result: dict, path: str | Path) -> None:
 def read_timings(path: str | Path) -> dict:
     """Read a file written by :func:`write_timings`."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def refresh_timing_pages(paths, timeout: int = 600) -> list[Path]:
+    """Re-execute in place the notebooks among ``paths`` that show the timings (metadata
+    ``ghostedu.timings`` false), so that their stored outputs match a newly written timings file.
+    Returns the notebooks re-executed."""
+    from nbclient import NotebookClient
+
+    done = []
+    for path in map(Path, paths):
+        nb = nbformat.read(path, as_version=4)
+        if not _skipped(nb):
+            continue
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
+        nbformat.write(nb, path)
+        done.append(path)
+    return done

@@ -55,10 +55,16 @@ PAGES = toc_pages()
 
 
 @pytest.fixture(scope="module")
-def site():
+def built():
+    """The built book; a clear failure when it is not there."""
     if not (HTML / "index.html").is_file():
         pytest.fail(f"{HTML} is missing: build the book first (`make test` does it: "
                     "jupyter-book build . -W -n --keep-going)")
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def site(built):
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -136,7 +142,7 @@ EXPAND = """() => {
 RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|\$\\[A-Za-z]+")
 
 
-def test_every_toc_page_is_built():
+def test_every_toc_page_is_built(built):
     missing = [p for p in PAGES if not (HTML / f"{p}.html").is_file()]
     assert not missing, f"pages of _toc.yml missing from {HTML}: {missing} (rebuild the book)"
 
@@ -194,7 +200,7 @@ def test_search_finds_depthwise(browser, site):
         assert any("04_depthwise" in url for url in results), results
 
 
-def test_no_page_loads_anything_from_the_network():
+def test_no_page_loads_anything_from_the_network(built):
     """Scripts, style sheets and MathJax come from the book itself: no http(s) src/href to load."""
     pattern = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=\"(https?:)?//[^\"]+\"[^>]*>")
     offenders = {}
@@ -209,7 +215,7 @@ def test_no_page_loads_anything_from_the_network():
     assert mathjax.is_file(), "MathJax is not served from the book's _static folder"
 
 
-def test_each_page_declares_its_scripts_once():
+def test_each_page_declares_its_scripts_once(built):
     """The stock Jupyter Book 1.x stack included sphinx-thebe's `const THEBE_JS_URL` twice (a console error)."""
     for docname in PAGES:
         text = (HTML / f"{docname}.html").read_text(encoding="utf-8")
@@ -219,7 +225,7 @@ def test_each_page_declares_its_scripts_once():
         assert not duplicated, f"{docname}: inline scripts included twice: {duplicated}"
 
 
-def test_api_reference_documents_every_module():
+def test_api_reference_documents_every_module(built):
     """api.md covers each module of ghostedu: documented itself, or re-exported (its public names, in
     ``__all__``) by a documented package, as ``ghostedu.layers`` re-exports ``ghostedu.layers.ghost``."""
     import importlib
@@ -245,3 +251,21 @@ def test_api_reference_documents_every_module():
         if parent not in documented or not set(public) & exported:
             missing.append(info.name)
     assert not missing, f"modules missing from the API reference (api.md): {missing}"
+
+
+def test_notebook_pages_have_download_and_launch_buttons(built):
+    """Each notebook page offers its .ipynb for download and, with repository.url set in _config.yml,
+    launch links to Colab and Binder."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    repo = ((config.get("repository") or {}).get("url") or "").rstrip("/")
+    notebooks = [p for p in PAGES if (ROOT / f"{p}.ipynb").is_file()]
+    assert notebooks, "no notebook page in the table of contents"
+    for docname in notebooks:
+        text = (HTML / f"{docname}.html").read_text(encoding="utf-8")
+        name = Path(docname).name
+        assert re.search(rf'href="[^"]*_sources/{re.escape(docname)}\.ipynb"', text), f"{docname}: no .ipynb download"
+        assert (HTML / "_sources" / f"{docname}.ipynb").is_file(), docname
+        if repo:
+            assert f"colab.research.google.com/github/{urlparse(repo).path.strip('/')}/blob/" in text, \
+                f"{docname}: no Colab launch link"
+            assert "mybinder.org/v2/gh/" in text and f"{name}.ipynb" in text, f"{docname}: no Binder launch link"

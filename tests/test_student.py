@@ -464,3 +464,17 @@ def test_timings_of_a_small_notebook(tmp_path):
     assert result["threads"] >= 1 and result["machine"].startswith("CPU: ")
     write_timings(result, tmp_path / "timings.json")
     assert read_timings(tmp_path / "timings.json") == result
+
+
+def test_timings_command_refreshes_the_timing_page(tmp_path, capsys):
+    from ghostedu.__main__ import main
+
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), tmp_path / "01_a.ipynb")
+    page = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import json\nprint(len(json.load(open('timings.json'))['notebooks']))")],
+        metadata={"ghostedu": {"timings": False}})
+    nbformat.write(page, tmp_path / "99_page.ipynb")
+    assert main(["timings", str(tmp_path), "-o", str(tmp_path / "timings.json")]) == 0
+    assert "Re-executed" in capsys.readouterr().out
+    outputs = nbformat.read(tmp_path / "99_page.ipynb", as_version=4).cells[0].outputs
+    assert outputs[0]["text"] == "1\n"
