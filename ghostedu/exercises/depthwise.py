@@ -74,7 +74,7 @@ def smallest_n_for_saving(factor: int, k: int = 3, max_n: int = 4096) -> int:
 def check_eightfold(answer, k: int = 3, factor: int = 8) -> None:
     """``answer``: the smallest number of output channels N for which a depthwise separable kxk
     convolution needs at most 1/factor of the multiply-adds of a standard kxk convolution."""
-    name = f"smallest N for a {factor}x saving at K={k}"
+    name = f"smallest N for a saving of {factor}x at K={k}"
     if answer is None:
         raise not_answered(name)
     expected = smallest_n_for_saving(factor, k)
