@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 JB_STRICT := -W -n --keep-going
+# One thread per process: `make test` runs two notebooks at a time on two workers, and the stored
+# outputs are produced (`make execute`) and checked under the same setting.
+export OMP_NUM_THREADS := 1
 
 .PHONY: book test unit nbval strict-book execute lab student clean
 
