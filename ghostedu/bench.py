@@ -30,7 +30,8 @@ def cpu_model() -> str:
 def machine_label(dev: torch.device | None = None) -> str:
     """E.g. ``"CPU: AMD EPYC 7B13, 2 threads, device: cpu"`` or, on a GPU, its name too."""
     dev = torch.device(dev) if dev is not None else default_device()
-    label = f"CPU: {cpu_model()}, {torch.get_num_threads()} threads, device: {dev.type}"
+    threads = torch.get_num_threads()
+    label = f"CPU: {cpu_model()}, {threads} thread{'s' if threads != 1 else ''}, device: {dev.type}"
     if dev.type == "cuda":
         label += f" ({torch.cuda.get_device_name(dev)})"
     return label

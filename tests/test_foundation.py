@@ -50,7 +50,7 @@ def test_time_forward_and_label():
     timing = bench.time_forward(nn.Conv2d(4, 4, 3), (1, 4, 16, 16), dev="cpu", min_run_time=0.01)
     assert timing.median_s > 0 and timing.runs >= 1 and timing.median_ms == pytest.approx(timing.median_s * 1e3)
     label = bench.machine_label("cpu")
-    assert label.startswith("CPU: ") and f"{torch.get_num_threads()} threads" in label and "device: cpu" in label
+    assert label.startswith("CPU: ") and f"{torch.get_num_threads()} thread" in label and "device: cpu" in label
 
 
 def _toy_problem(n=256):
