@@ -118,8 +118,12 @@ def test_exercise_checks_say_what_is_wrong(capsys):
     with pytest.raises(exercises.ExerciseError, match="not answered yet"):
         exercises.check_value("n", None, 3)
     exercises.check_close("x", 1.0005, 1.0)
-    with pytest.raises(exercises.ExerciseError, match=r"expected about 1 ms, got 2 ms"):
+    with pytest.raises(exercises.ExerciseError, match=r"x: 2 ms is too large: expected about 1 ms."):
         exercises.check_close("x", 2.0, 1.0, unit=" ms")
+    with pytest.raises(exercises.ExerciseError, match=r"0.5 is too small.*\nHint: you halved it"):
+        exercises.check_close("x", 0.5, 1.0, hint="generic", mistakes=[(0.5, "you halved it")])
+    with pytest.raises(exercises.ExerciseError, match=r"\nHint: generic"):
+        exercises.check_close("x", 0.7, 1.0, hint="generic", mistakes=[(0.5, "you halved it")])
     with pytest.raises(exercises.ExerciseError, match="expected a number"):
         exercises.check_close("x", "abc", 1.0)
     with pytest.raises(exercises.ExerciseError, match="wrong shape"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ExerciseError", "check_value", "check_close", "check_true", "not_answered"]
+__all__ = ["ExerciseError", "as_number", "check_value", "check_close", "check_true", "not_answered"]
 
 
 class ExerciseError(AssertionError):
@@ -40,18 +40,33 @@ def check_value(name: str, answer, expected, hint: str | None = None) -> None:
     _ok(name, repr(expected))
 
 
-def check_close(name: str, answer, expected: float, rel: float = 1e-3, hint: str | None = None,
-                unit: str = "") -> None:
-    """A number within relative tolerance ``rel`` of ``expected``."""
+def as_number(name: str, answer, hint: str | None = None) -> float:
+    """``answer`` as a float; ``None`` is "not answered yet", anything else non-numeric is an error."""
     if answer is None:
         raise not_answered(name)
     try:
-        value = float(answer)
+        return float(answer)
     except (TypeError, ValueError):
         _fail(name, f"expected a number, got {answer!r}.", hint)
+
+
+def check_close(name: str, answer, expected: float, rel: float = 1e-3, hint: str | None = None,
+                unit: str = "", mistakes=(), fmt=lambda v: f"{v:.4g}", detail: str | None = None) -> None:
+    """A number within relative tolerance ``rel`` of ``expected``.
+
+    ``mistakes``: ``(wrong_value, hint)`` pairs -- an answer close to a known wrong value gets that
+    hint instead of ``hint``. ``fmt`` formats the numbers in messages; ``detail`` replaces the
+    expected value in the "Correct" line.
+    """
+    value = as_number(name, answer, hint)
     if not math.isclose(value, expected, rel_tol=rel):
-        _fail(name, f"expected about {expected:.4g}{unit}, got {value:.4g}{unit}.", hint)
-    _ok(name, f"{expected:.4g}{unit}")
+        for wrong, mistake_hint in mistakes:
+            if math.isclose(value, wrong, rel_tol=rel):
+                hint = mistake_hint
+                break
+        size = "too large" if value > expected else "too small"
+        _fail(name, f"{fmt(value)}{unit} is {size}: expected about {fmt(expected)}{unit}.", hint)
+    _ok(name, detail or f"{fmt(expected)}{unit}")
 
 
 def check_true(name: str, condition: bool, message: str, hint: str | None = None, detail: str = "") -> None:

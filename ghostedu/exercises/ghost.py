@@ -13,7 +13,7 @@ import torch
 from ..counting import count_macs, count_params
 from ..layers import GhostBottleneck, GhostModule
 from ..models import GHOSTNET_CONFIG, ghostnet
-from . import _fail, _ok, check_value, not_answered
+from . import _fail, _ok, as_number, check_close, check_value, not_answered
 
 # (in_chs, out_chs, stride) of the shortcut exercise: bottlenecks that occur in GhostNet.
 SHORTCUT_CASES: tuple[tuple[int, int, int], ...] = (
@@ -123,25 +123,18 @@ def check_macs_at_resolution(answer, size: int = 160, rel: float = 0.01) -> None
     """``answer``: multiply-adds (flop_counter) of ``ghostnet()`` on one ``size`` x ``size`` image,
     within ``rel``."""
     name = f"multiply-adds of GhostNet 1.0x at {size}x{size}"
-    if answer is None:
-        raise not_answered(name)
+    as_number(name, answer)
     model = ghostnet()
     expected = count_macs(model, (1, 3, size, size))
     at_224 = count_macs(model, (1, 3, 224, 224))
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        _fail(name, f"expected a number, got {answer!r}.", None)
-    if not math.isclose(value, expected, rel_tol=rel):
-        naive = at_224 * (size / 224) ** 2
-        if math.isclose(value, naive, rel_tol=0.002):
-            hint = ("scaling everything by (size/224)^2 assumes every layer's cost grows with the map area; the "
-                    "head (conv_head, classifier) and the SE blocks' 1x1 convolutions work on 1x1 maps, so their "
-                    "cost does not shrink.")
-        else:
-            hint = "split the cost into the part that scales with H*W and the part that acts after global pooling."
-        _fail(name, f"expected about {expected / 1e6:.1f}M, got {value / 1e6:.1f}M.", hint)
-    _ok(name, f"{expected / 1e6:.1f}M, {expected / at_224:.3f} of the 224x224 cost")
+    naive = at_224 * (size / 224) ** 2
+    check_close(name, answer, expected, rel,
+                hint="split the cost into the part that scales with H*W and the part that acts after global pooling.",
+                mistakes=[(naive, "scaling everything by (size/224)^2 assumes every layer's cost grows with the map "
+                                  "area; the head (conv_head, classifier) and the SE blocks' 1x1 convolutions work "
+                                  "on 1x1 maps, so their cost does not shrink.")],
+                fmt=lambda v: f"{v / 1e6:.1f}M",
+                detail=f"{expected / 1e6:.1f}M, {expected / at_224:.3f} of the 224x224 cost")
 
 
 def unused_kernel_rows(config=GHOSTNET_CONFIG) -> list[int]:

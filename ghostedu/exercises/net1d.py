@@ -14,7 +14,7 @@ from torch import nn
 from ..data import FS, fault_frequencies
 from ..models import Net
 from ..shapes import accepted_input_lengths
-from . import ExerciseError, _fail, _ok, not_answered
+from . import ExerciseError, _fail, _ok, check_close, not_answered
 
 # The stages whose output length the first exercise asks for, in order, with the module that ends each.
 _STAGES = (
@@ -157,25 +157,17 @@ def check_any_length(model_class, lengths: tuple[int, ...] = (128, 1024, 1500, 2
 
 def check_bpfo(bpfo_hz, rpm: float = 1797) -> None:
     """``bpfo_hz``: the ball-pass frequency of the outer race (BPFO), in Hz, at ``rpm``."""
-    name = f"BPFO at {rpm:g} rpm"
-    if bpfo_hz is None:
-        raise not_answered(name)
     freqs = fault_frequencies(rpm)
     expected = freqs["outer_race"]
-    hint = "BPFO = (n/2) * (1 - (d/D) cos(phi)) * f_r, with the shaft frequency f_r = rpm/60 in Hz."
-    try:
-        value = float(bpfo_hz)
-    except (TypeError, ValueError):
-        _fail(name, f"expected a number in Hz, got {bpfo_hz!r}.", hint)
-    if math.isclose(value, expected * 60, rel_tol=1e-3):
-        hint = "you used the speed in revolutions per minute: divide by 60 for revolutions per second."
-    elif math.isclose(value, freqs["inner_race"], rel_tol=1e-3):
-        hint = "that is the inner race (BPFI, with 1 + (d/D) cos(phi)); the outer race has 1 - (d/D) cos(phi)."
-    elif math.isclose(value, 2 * expected, rel_tol=1e-3):
-        hint = "use n/2 balls' worth, not n: each ball passes the defect once per cage turn."
-    if not math.isclose(value, expected, rel_tol=1e-3):
-        _fail(name, f"{value:.4g} Hz is {'too high' if value > expected else 'too low'}.", hint)
-    _ok(name, f"{expected:.2f} Hz")
+    check_close(
+        f"BPFO at {rpm:g} rpm", bpfo_hz, expected, 1e-3, unit=" Hz", fmt=lambda v: f"{v:.2f}",
+        hint="BPFO = (n/2) * (1 - (d/D) cos(phi)) * f_r, with the shaft frequency f_r = rpm/60 in Hz.",
+        mistakes=[
+            (expected * 60, "you used the speed in revolutions per minute: divide by 60 for revolutions per second."),
+            (freqs["inner_race"], "that is the inner race (BPFI, with 1 + (d/D) cos(phi)); the outer race has "
+                                  "1 - (d/D) cos(phi)."),
+            (2 * expected, "use n/2 balls' worth, not n: each ball passes the defect once per cage turn."),
+        ])
 
 
 def check_impact_spacing(spacing_samples, impacts_per_segment, rpm: float = 1797, length: int = 1024,
@@ -190,14 +182,5 @@ def check_impact_spacing(spacing_samples, impacts_per_segment, rpm: float = 1797
         (f"impacts in one {length}-sample segment at {rpm:g} rpm", impacts_per_segment, expected_count,
          "the segment lasts length/fs seconds; divide by the time between impacts (or the length by the spacing)."),
     ):
-        if answer is None:
-            raise not_answered(label)
-        try:
-            value = float(answer)
-        except (TypeError, ValueError):
-            _fail(label, f"expected a number, got {answer!r}.", hint)
-        if not math.isclose(value, expected, rel_tol=2e-3):
-            if math.isclose(value, 1 / expected, rel_tol=2e-3):
-                hint = "your value is the reciprocal: " + hint
-            _fail(label, f"{value:.4g} is {'too large' if value > expected else 'too small'}.", hint)
-    _ok("impact spacing", f"{expected_spacing:.1f} samples, {expected_count:.2f} impacts per segment")
+        check_close(label, answer, expected, 2e-3, hint=hint, fmt=lambda v: f"{v:.2f}",
+                    mistakes=[(1 / expected, "your value is the reciprocal: " + hint)])
