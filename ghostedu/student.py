@@ -74,33 +74,33 @@ def _raise_line(qualname: str) -> str:
     return f'raise NotImplementedError("{qualname}: YOUR CODE HERE")'
 
 
-def _stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, indent: str = "") -> str:
-    """The ``def`` line(s) and docstring of ``node``, with a body that raises NotImplementedError."""
+def _header(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> tuple[list[str], str]:
+    """The ``def``/``class`` line(s) and docstring of ``node`` (its body dropped), and the body's indent."""
     header = copy.deepcopy(node)
     docstring = ast.get_docstring(node, clean=False)
     header.body = ([ast.Expr(ast.Constant(docstring))] if docstring is not None else []) + [ast.Pass()]
     lines = ast.unparse(header).splitlines()
     assert lines[-1].strip() == "pass"
-    body_indent = lines[-1][: len(lines[-1]) - len(lines[-1].lstrip())]
-    lines[-1:] = [body_indent + STUB_COMMENT, body_indent + _raise_line(qualname)]
+    return lines[:-1], lines[-1][: len(lines[-1]) - len(lines[-1].lstrip())]
+
+
+def _stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, indent: str = "") -> str:
+    """The ``def`` line(s) and docstring of ``node``, with a body that raises NotImplementedError."""
+    lines, body_indent = _header(node)
+    lines += [body_indent + STUB_COMMENT, body_indent + _raise_line(qualname)]
     return "\n".join(indent + line for line in lines)
 
 
 def _stub_class(node: ast.ClassDef, indent: str = "") -> str:
     """The ``class`` line(s) and docstring of ``node``, each method stubbed."""
-    header = copy.deepcopy(node)
-    docstring = ast.get_docstring(node, clean=False)
-    header.body = ([ast.Expr(ast.Constant(docstring))] if docstring is not None else []) + [ast.Pass()]
-    lines = ast.unparse(header).splitlines()
-    assert lines[-1].strip() == "pass"
-    body_indent = lines[-1][: len(lines[-1]) - len(lines[-1].lstrip())]
+    lines, body_indent = _header(node)
     methods = [stmt for stmt in node.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if methods:
         stubs = [_stub_function(m, f"{node.name}.{m.name}", body_indent) for m in methods]
     else:
         init = ast.parse("def __init__(self, *args, **kwargs):\n    pass").body[0]
         stubs = [_stub_function(init, node.name, body_indent)]
-    lines[-1:] = "\n\n".join(stubs).splitlines()
+    lines += "\n\n".join(stubs).splitlines()
     return "\n".join(indent + line for line in lines)
 
 
