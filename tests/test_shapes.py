@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from ghostedu import shapes
+from ghostedu.shapes import lengths as lengths_module
 from ghostedu.shapes import (
     accepted_input_lengths,
     conv_output_length,
@@ -510,9 +510,9 @@ def test_accepted_input_lengths_of_a_conv_stack():
 
 
 def test_contiguous_range_helper():
-    assert shapes._contiguous_range("f", [3, 4, 5]) == range(3, 6)
+    assert lengths_module._contiguous_range("f", [3, 4, 5]) == range(3, 6)
     with pytest.raises(ValueError, match=r"f: expected the accepted lengths to be contiguous, got 2 separate runs: 3..4, 7..7"):
-        shapes._contiguous_range("f", [3, 4, 7])
+        lengths_module._contiguous_range("f", [3, 4, 7])
 
 
 class FunctionalPool(nn.Module):
