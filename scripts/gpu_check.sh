@@ -9,7 +9,7 @@ if compgen -G ".whl/*.whl" >/dev/null; then
   export PYTHONPATH=/tmp/site
 fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" MPLBACKEND=Agg PYTHONUNBUFFERED=1
-workers=${WORKERS:-8}
+workers=${WORKERS:-6}  # more workers starting Jupyter kernels at once can collide on ports
 python3 -c "import torch, ghostedu; print('torch', torch.__version__, '| device:', ghostedu.device(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
 python3 -m pytest tests -q -p no:cacheprovider -n "$workers" --dist loadscope --ignore=tests/test_browser.py
 unit=$?
