@@ -6,7 +6,7 @@ Each chapter's checks live in a module named after the chapter (``ghostedu.exerc
 
 In a notebook an exercise is a code cell tagged ``solution`` whose answer sits between the lines
 ``# BEGIN SOLUTION`` and ``# END SOLUTION``, followed by a cell that calls a check. The student
-copy (``python -m ghostedu student``) replaces that region by a stub that sets each answer to None.
+copy (``python -m booktools student``, beside the package) replaces that region by a stub that sets each answer to None.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """How long each chapter notebook takes to run, measured, with the machine that measured it.
 
-``python -m ghostedu timings chapters -o chapters/timings.json`` executes every notebook with
+``python -m booktools timings chapters -o chapters/timings.json`` executes every notebook with
 ``nbclient`` (a fresh kernel each, started in the notebook's folder: kernel start-up is included) and
 writes the wall time of each to a JSON file. The page "How long each notebook takes to run"
 (``chapters/99_notebook_timings.ipynb``) reads that file; the page "For teachers" links to it.
@@ -17,8 +17,8 @@ from typing import Callable
 import nbformat
 import torch
 
-from . import device
-from .bench import cpu_model, machine_label
+from ghostedu import device
+from ghostedu.bench import cpu_model, machine_label
 
 __all__ = ["notebook_title", "time_notebook", "time_notebooks", "write_timings", "read_timings",
            "refresh_timing_pages"]
@@ -44,7 +44,7 @@ def time_notebook(path: str | Path, timeout: int = 600, kernel_name: str = "pyth
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     start = time.perf_counter()
     client.execute()
@@ -101,7 +101,7 @@ def refresh_timing_pages(paths, timeout: int = 600) -> list[Path]:
         nb = nbformat.read(path, as_version=4)
         if not _skipped(nb):
             continue
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                        resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
         nbformat.write(nb, path)
         done.append(path)

@@ -1,11 +1,11 @@
-"""The command line: ``python -m ghostedu <command> ...`` (or ``ghostedu <command> ...`` once installed).
+"""The book's command line: ``python -m booktools <command> ...``, run from the repository root.
 
 Commands:
 
 * ``student CHAPTERS -o OUT`` -- write the student copy of every notebook (solutions stubbed, outputs
-  cleared); see :mod:`ghostedu.student`.
+  cleared); see :mod:`booktools.student`.
 * ``timings CHAPTERS -o chapters/timings.json`` -- run every notebook and record how long it took, with
-  the machine that ran it; see :mod:`ghostedu.timings`.
+  the machine that ran it; see :mod:`booktools.timings`.
 * ``setup-cell CHAPTERS`` -- put the cell that installs ghostedu on Colab first in every notebook
   (for authors; re-execute the notebooks afterwards).
 """
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 DESCRIPTION = """\
-Tools for teaching with the ghostedu book.
+Tools for building and teaching with the ghostedu book (they stand beside the ghostedu package).
 
   student     write the student copy of the chapter notebooks: in every code cell tagged
               'solution', each '# BEGIN SOLUTION' ... '# END SOLUTION' region becomes a stub
@@ -29,9 +29,9 @@ Tools for teaching with the ghostedu book.
               repository in _config.yml when it is not importable, e.g. on Colab.
 
 Examples:
-  python -m ghostedu student chapters -o student
-  python -m ghostedu timings chapters -o chapters/timings.json
-  python -m ghostedu setup-cell chapters
+  python -m booktools student chapters -o student
+  python -m booktools timings chapters -o chapters/timings.json
+  python -m booktools setup-cell chapters
 """
 
 
@@ -41,7 +41,7 @@ def _student(args: argparse.Namespace) -> int:
     try:
         written = make_student_copy(args.chapters, args.output)
     except (SolutionRegionError, FileNotFoundError, ValueError) as err:
-        print(f"ghostedu student: {err}", file=sys.stderr)
+        print(f"booktools student: {err}", file=sys.stderr)
         return 1
     print(f"Wrote {len(written)} student notebooks to {args.output}/ "
           "(solutions replaced by stubs, outputs cleared).")
@@ -53,7 +53,7 @@ def _timings(args: argparse.Namespace) -> int:
 
     notebooks = sorted(Path(args.chapters).glob("*.ipynb"))
     if not notebooks:
-        print(f"ghostedu timings: no notebooks in {args.chapters}", file=sys.stderr)
+        print(f"booktools timings: no notebooks in {args.chapters}", file=sys.stderr)
         return 1
     result = time_notebooks(notebooks, timeout=args.timeout, progress=print)
     write_timings(result, args.output)
@@ -89,7 +89,7 @@ def _setup_cell(args: argparse.Namespace) -> int:
     try:
         url, branch = (args.repo_url, args.branch) if args.repo_url else read_repository(config)
     except (OSError, ValueError) as err:
-        print(f"ghostedu setup-cell: {err}", file=sys.stderr)
+        print(f"booktools setup-cell: {err}", file=sys.stderr)
         return 1
     changed = 0
     for path in sorted(chapters.glob("*.ipynb")):
@@ -106,7 +106,7 @@ def _setup_cell(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ghostedu", description=DESCRIPTION,
+    parser = argparse.ArgumentParser(prog="python -m booktools", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m ghostedu``; returns the exit status."""
+    """Entry point of ``python -m booktools``; returns the exit status."""
     args = build_parser().parse_args(argv)
     return args.run(args)
 
