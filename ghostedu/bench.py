@@ -12,7 +12,8 @@ import torch
 import torch.utils.benchmark as benchmark
 from torch import nn
 
-from . import device as default_device
+from .utils import device as default_device
+from .utils import evaluating
 
 
 def cpu_model() -> str:
@@ -54,12 +55,12 @@ class Timing:
 def time_forward(module: nn.Module, input_size, dev: torch.device | None = None, label: str = "",
                  min_run_time: float = 0.2) -> Timing:
     """Median wall time of ``module(x)`` for ``x`` of ``input_size`` (batch included), in eval mode
-    under ``torch.no_grad()``, measured by ``torch.utils.benchmark.Timer.blocked_autorange``
+    under ``torch.no_grad()`` (the module's modes restored after), measured by ``torch.utils.benchmark.Timer.blocked_autorange``
     (which synchronizes CUDA). Runs for at least ``min_run_time`` seconds."""
     dev = torch.device(dev) if dev is not None else default_device()
-    module = module.to(dev).eval()
+    module = module.to(dev)
     x = torch.randn(*input_size, device=dev)
-    with torch.no_grad():
+    with evaluating(module):
         module(x)  # warm-up: first-call allocations and kernel selection
         timer = benchmark.Timer(stmt="module(x)", globals={"module": module, "x": x}, label=label,
                                 num_threads=torch.get_num_threads())

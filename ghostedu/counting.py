@@ -21,37 +21,37 @@ import torchinfo
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .tables import Table, Tabular
+from .utils import evaluating, zeros_input
+
 
 def count_params(model: nn.Module) -> int:
     """Total number of parameters of ``model``, as torchinfo counts them."""
     return torchinfo.summary(model, verbose=0).total_params
 
 
-def _forward_flops(model: nn.Module, inputs: Sequence[torch.Tensor]) -> FlopCounterMode:
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(*inputs)
-    finally:
-        model.train(was_training)
+def _forward_flops(model: nn.Module, input_size) -> FlopCounterMode:
+    """One forward pass in eval mode on zeros of ``input_size`` (or several inputs, for a list of
+    sizes), under ``torch.utils.flop_counter``."""
+    sizes = input_size if isinstance(input_size[0], (tuple, list)) else [input_size]
+    with evaluating(model), FlopCounterMode(display=False) as counter:
+        model(*(zeros_input(model, size) for size in sizes))
     return counter
 
 
-def _as_inputs(model: nn.Module, input_size) -> list[torch.Tensor]:
-    """A zero tensor of ``input_size`` (or several, for a list of sizes) on the model's device."""
-    try:
-        dev = next(model.parameters()).device
-    except StopIteration:
-        dev = torch.device("cpu")
-    sizes = input_size if isinstance(input_size[0], (tuple, list)) else [input_size]
-    return [torch.zeros(*s, device=dev) for s in sizes]
+def _macs_by_name(counter: FlopCounterMode) -> dict[str, int]:
+    """flop_counter's counts per module, as multiply-adds per module name (the model is ``""``)."""
+    out = {}
+    for name, by_op in counter.get_flop_counts().items():
+        key = "" if name == "Global" else name.split(".", 1)[1] if "." in name else ""
+        out[key] = sum(by_op.values()) // 2
+    return out
 
 
 def count_macs(model: nn.Module, input_size: Sequence[int]) -> int:
     """Multiply-adds of one forward pass on a zero input of ``input_size`` (batch included),
     as ``torch.utils.flop_counter`` FLOPs / 2 (convolutions, linear layers, matmuls)."""
-    return _forward_flops(model, _as_inputs(model, input_size)).get_total_flops() // 2
+    return _forward_flops(model, input_size).get_total_flops() // 2
 
 
 def macs_by_module(model: nn.Module, input_size: Sequence[int]) -> dict[str, int]:
@@ -59,12 +59,7 @@ def macs_by_module(model: nn.Module, input_size: Sequence[int]) -> dict[str, int
 
     Every module in the hierarchy appears (parents include their children); the whole model is ``""``.
     """
-    counts = _forward_flops(model, _as_inputs(model, input_size)).get_flop_counts()
-    out = {}
-    for name, by_op in counts.items():
-        key = "" if name == "Global" else name.split(".", 1)[1] if "." in name else ""
-        out[key] = sum(by_op.values()) // 2
-    return out
+    return _macs_by_name(_forward_flops(model, input_size))
 
 
 class Summary:
@@ -197,7 +192,7 @@ class LayerRow:
                 f"{self.input_shape} -> {self.output_shape}, params={self.params}, macs={self.macs})")
 
 
-class LayerTable:
+class LayerTable(Tabular):
     """A per-layer table (a list of :class:`LayerRow`): prints as text, renders as HTML in a notebook.
 
     ``columns`` picks what is shown (keys of ``LayerRow.as_dict()``); shapes are shown without
@@ -249,26 +244,10 @@ class LayerTable:
             return f"{value:,}"
         return str(value)
 
-    def _cells(self) -> list[list[str]]:
-        return [[self._format(r.as_dict()[c]) for c in self.columns] for r in self.rows]
-
-    def __str__(self) -> str:
-        cells = self._cells()
-        widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(self.columns)]
-        numeric = [c in ("params", "mult-adds", "MACs/byte", "stride") for c in self.columns]
-
-        def line(values):
-            return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
-
-        return "\n".join([line(self.columns), line(["-" * w for w in widths]), *map(line, cells)])
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        import html
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._cells())
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    def table(self) -> Table:
+        rows = ([self._format(r.as_dict()[c]) for c in self.columns] for r in self.rows)
+        right = [i for i, c in enumerate(self.columns) if c in ("params", "mult-adds", "MACs/byte", "stride")]
+        return Table(self.columns, rows, right=right)
 
 
 def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[type, ...] = _TABLE_LAYERS,
@@ -291,15 +270,10 @@ def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, layer_types)]
     try:
-        inputs = _as_inputs(model, input_size)
-        counts = _forward_flops(model, inputs).get_flop_counts()
+        macs = _macs_by_name(_forward_flops(model, input_size))
     finally:
         for h in handles:
             h.remove()
-    macs = {}
-    for name, by_op in counts.items():
-        key = "" if name == "Global" else name.split(".", 1)[1] if "." in name else ""
-        macs[key] = sum(by_op.values()) // 2
     calls: dict[nn.Module, int] = {}
     for module, _, _ in records:
         calls[module] = calls.get(module, 0) + 1

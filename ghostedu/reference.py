@@ -10,40 +10,27 @@ rounding (the sums run in another order).
 """
 from __future__ import annotations
 
-import numbers
 from typing import Sequence, Union
 
 import torch
 import torch.nn.functional as F
+
+from .checks import check_input, check_int, check_ints
 
 __all__ = ["conv1d", "conv2d", "conv1d_loops"]
 
 IntOrPair = Union[int, Sequence[int]]
 
 
-def _per_axis(func: str, name: str, value: IntOrPair, dims: int, minimum: int) -> tuple[int, ...]:
-    """An int or one int per spatial axis, checked; a ValueError naming ``func`` otherwise."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
-    if len(values) != dims or any(
-        isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum for v in values
-    ):
-        what = "an int" if dims == 1 else f"an int or {dims} ints"
-        raise ValueError(f"{func}: expected {name} to be {what} >= {minimum}, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
 def _check(func: str, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
            groups: int, dims: int) -> None:
     """Shapes that fit together: x ``(N, C_in, *spatial)``, weight ``(C_out, C_in/groups, *kernel)``."""
-    letters = "L" if dims == 1 else "H, W"
-    if x.dim() != dims + 2:
-        raise ValueError(f"{func}: expected x of shape (N, C_in, {letters}), got shape {tuple(x.shape)}")
+    check_input(func, x, dims + 2)
     if weight.dim() != dims + 2:
         kernel = "k" if dims == 1 else "kH, kW"
         raise ValueError(f"{func}: expected weight of shape (C_out, C_in/groups, {kernel}), "
                          f"got shape {tuple(weight.shape)}")
-    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
-        raise ValueError(f"{func}: expected groups to be an int >= 1, got {groups!r}")
+    check_int(func, "groups", groups)
     c_in, c_out = x.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
         raise ValueError(f"{func}: expected C_in and C_out divisible by groups={groups}, "
@@ -89,7 +76,7 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     """
     f = "conv1d"
     _check(f, x, weight, bias, groups, dims=1)
-    (s,), (p,), (d,) = (_per_axis(f, n, v, 1, m) for n, v, m in
+    (s,), (p,), (d,) = (check_ints(f, n, v, 1, m) for n, v, m in
                         (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
     n, c_in, _ = x.shape
     c_out, _, k = weight.shape
@@ -112,7 +99,7 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     """
     f = "conv2d"
     _check(f, x, weight, bias, groups, dims=2)
-    s, p, d = (_per_axis(f, n, v, 2, m) for n, v, m in
+    s, p, d = (check_ints(f, n, v, 2, m) for n, v, m in
                (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
     n, c_in, _, _ = x.shape
     c_out, _, kh, kw = weight.shape
@@ -134,7 +121,7 @@ def conv1d_loops(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | Non
     """
     f = "conv1d_loops"
     _check(f, x, weight, bias, groups=1, dims=1)
-    (s,), (p,), (d,) = (_per_axis(f, n, v, 1, m) for n, v, m in
+    (s,), (p,), (d,) = (check_ints(f, n, v, 1, m) for n, v, m in
                         (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
     n_batch, c_in, length = x.shape
     c_out, _, k = weight.shape

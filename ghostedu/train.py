@@ -12,8 +12,8 @@ import torch
 from torch import nn
 from tqdm.std import tqdm
 
-from . import device as default_device
-from . import seed_everything
+from .utils import device as default_device
+from .utils import evaluating, seed_everything
 
 
 @dataclass
@@ -33,19 +33,16 @@ def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch
         yield x[idx], y[idx]
 
 
-@torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, forward: Callable | None = None, batch_size: int = 512,
             dev: torch.device | None = None) -> torch.Tensor:
-    """Scores ``(N, classes)`` for inputs ``x`` ``(N, ...)``, in eval mode, returned on the CPU.
+    """Scores ``(N, classes)`` for inputs ``x`` ``(N, ...)``, in eval mode without autograd (the
+    modes restored after), returned on the CPU.
 
     ``forward`` picks what to call (default ``model``; e.g. ``model.logits`` for ``Net``)."""
     dev = dev or default_device()
     forward = forward or model
-    was_training = model.training
-    model.to(dev).eval()
-    out = torch.cat([forward(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)])
-    model.train(was_training)
-    return out
+    with evaluating(model.to(dev)):
+        return torch.cat([forward(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)])
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, forward: Callable | None = None,

@@ -30,7 +30,7 @@ def test_conv_dw_shapes(cin, cout, stride, size, expected):
 @pytest.mark.parametrize("args,word", [((0, 64), "filter_in"), ((32, -1), "filter_out"), ((32, 64, 0), "stride"),
                                        ((32.0, 64), "filter_in"), ((32, 64, True), "stride")])
 def test_conv_dw_rejects_bad_arguments(args, word):
-    with pytest.raises(ValueError, match=rf"conv_dw: expected {word} to be a positive integer, got"):
+    with pytest.raises(ValueError, match=rf"conv_dw: expected {word} to be an integer >= 1, got"):
         conv_dw(*args)
 
 

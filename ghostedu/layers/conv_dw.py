@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ._checks import check_positive_int
+from ..checks import check_int
 
 
 def conv_dw(filter_in: int, filter_out: int, stride: int = 1) -> nn.Sequential:
@@ -32,9 +32,9 @@ def conv_dw(filter_in: int, filter_out: int, stride: int = 1) -> nn.Sequential:
     Parameters: ``9*filter_in + filter_in*filter_out`` weights plus ``2*(filter_in + filter_out)``
     batch-norm scales and shifts; ``conv_dw(32, 64)`` has 2,528.
     """
-    check_positive_int("conv_dw", "filter_in", filter_in)
-    check_positive_int("conv_dw", "filter_out", filter_out)
-    check_positive_int("conv_dw", "stride", stride)
+    check_int("conv_dw", "filter_in", filter_in)
+    check_int("conv_dw", "filter_out", filter_out)
+    check_int("conv_dw", "stride", stride)
     return nn.Sequential(
         nn.Conv2d(filter_in, filter_in, 3, stride, 1, groups=filter_in, bias=False),
         nn.BatchNorm2d(filter_in),

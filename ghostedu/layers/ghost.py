@@ -10,7 +10,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_input, check_positive_int
+from ..checks import check_input, check_int
 from .squeeze_excite import SqueezeExcite
 
 
@@ -31,9 +31,8 @@ class GhostModule(nn.Module):
         super().__init__()
         for name, value in (("inp", inp), ("oup", oup), ("kernel_size", kernel_size),
                             ("dw_size", dw_size), ("stride", stride)):
-            check_positive_int("GhostModule", name, value)
-        if isinstance(ratio, bool) or not isinstance(ratio, int) or ratio < 2:
-            raise ValueError(f"GhostModule: expected ratio to be an integer >= 2, got {ratio!r}")
+            check_int("GhostModule", name, value)
+        check_int("GhostModule", "ratio", ratio, minimum=2)
         self.inp = inp
         self.oup = oup
         init_channels = math.ceil(oup / ratio)
@@ -77,7 +76,7 @@ class GhostBottleneck(nn.Module):
         super().__init__()
         for name, value in (("in_chs", in_chs), ("mid_chs", mid_chs), ("out_chs", out_chs),
                             ("dw_kernel_size", dw_kernel_size), ("stride", stride)):
-            check_positive_int("GhostBottleneck", name, value)
+            check_int("GhostBottleneck", name, value)
         has_se = se_ratio is not None and se_ratio > 0.0
         self.in_chs = in_chs
         self.stride = stride

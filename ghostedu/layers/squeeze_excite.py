@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_input, check_positive_int
+from ..checks import check_input, check_int
 
 
 def make_divisible(value: float, divisor: int, min_value: int | None = None) -> int:
@@ -46,7 +46,7 @@ class SqueezeExcite(nn.Module):
     def __init__(self, in_chs: int, se_ratio: float = 0.25, reduced_base_chs: int | None = None,
                  act_layer: type[nn.Module] = nn.ReLU, gate_fn=hard_sigmoid, divisor: int = 4, **_):
         super().__init__()
-        check_positive_int("SqueezeExcite", "in_chs", in_chs)
+        check_int("SqueezeExcite", "in_chs", in_chs)
         if not (isinstance(se_ratio, (int, float)) and se_ratio > 0):
             raise ValueError(f"SqueezeExcite: expected se_ratio > 0, got {se_ratio!r}")
         self.in_chs = in_chs

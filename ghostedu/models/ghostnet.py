@@ -11,7 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..layers import GhostBottleneck, make_divisible
-from ..layers._checks import check_input
+from ..checks import check_input
+from ..tables import Table, Tabular
+from ..utils import evaluating, zeros_input
 
 # One row per Ghost bottleneck, grouped by stage:
 #   k: depthwise kernel size, exp: expansion (mid) channels, out: output channels,
@@ -111,7 +113,7 @@ def ghostnet(width: float = 1.0, num_classes: int = 1000, dropout: float = 0.2) 
 ARCHITECTURE_COLUMNS = ("stage", "input", "operator", "#exp", "#out", "SE", "stride")
 
 
-class ArchitectureTable:
+class ArchitectureTable(Tabular):
     """Rows of :func:`ghostnet_table`: prints as text, renders as an HTML table in a notebook.
 
     Each row is a dict with the keys of ``ARCHITECTURE_COLUMNS``; ``"#exp"`` is ``None`` where the
@@ -139,23 +141,9 @@ class ArchitectureTable:
             return "1" if value else "-"
         return "-" if value is None else str(value)
 
-    def _cells(self) -> list[list[str]]:
-        return [[self._cell(c, row[c]) for c in self.columns] for row in self.rows]
-
-    def __str__(self) -> str:
-        cells = [list(self.columns), *self._cells()]
-        widths = [max(len(r[i]) for r in cells) for i in range(len(self.columns))]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        import html
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in self._cells())
-        return f'<table class="ghostedu-architecture"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    def table(self) -> Table:
+        cells = ([self._cell(c, row[c]) for c in self.columns] for row in self.rows)
+        return Table(self.columns, cells, css_class="ghostedu-architecture")
 
 
 def _size_text(shape: tuple[int, ...]) -> str:
@@ -174,8 +162,6 @@ def ghostnet_table(model: GhostNet, input_size=(1, 3, 224, 224)) -> Architecture
     are recorded by forward pre-hooks during one pass on a zero input of ``input_size`` (eval
     mode, no autograd; the training mode is restored after). Explained in the chapter "GhostNet".
     """
-    from ..layers import GhostBottleneck
-
     records: list[tuple[str, nn.Module, tuple[int, ...]]] = []
     watched: list[tuple[str, nn.Module]] = [("stem", model.conv_stem)]
     for i, stage in enumerate(model.blocks):
@@ -188,14 +174,10 @@ def ghostnet_table(model: GhostNet, input_size=(1, 3, 224, 224)) -> Architecture
         return hook
 
     handles = [m.register_forward_pre_hook(hook_for(stage)) for stage, m in watched]
-    was_training = model.training
     try:
-        dev = next(model.parameters()).device
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(*input_size, device=dev))
+        with evaluating(model):
+            model(zeros_input(model, input_size))
     finally:
-        model.train(was_training)
         for h in handles:
             h.remove()
 

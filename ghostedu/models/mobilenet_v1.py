@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ..layers import conv_dw, make_divisible
-from ..layers._checks import check_input
+from ..checks import check_input
 
 # The paper's Table 1 as data: one row per depthwise separable block, (in, out, stride) at width 1.
 MOBILENET_V1_CONFIG: list[tuple[int, int, int]] = [

@@ -4,10 +4,7 @@ Used by every chapter; introduced in "A first look".
 """
 from __future__ import annotations
 
-import contextlib
-import html
 import math
-import numbers
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Iterator, Sequence
@@ -16,19 +13,18 @@ import torch
 import torchinfo
 from torch import nn
 
+from ..checks import check_int
+from ..tables import Table, Tabular
+from ..utils import evaluating, zeros_input
 from .arithmetic import (
     Shape,
-    _as_int,
     _is_flatten_concat,
     conv_output_length,
     conv_transpose_output_length,
+    output_length_formula,
     pool_output_length,
 )
 
-
-# --------------------------------------------------------------------------
-# 3. trace: every layer's shapes, parameter count and output-size formula
-# --------------------------------------------------------------------------
 
 def _shape_text(shape: Shape) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ")"
@@ -39,16 +35,6 @@ def _shapes_text(shapes: tuple[Shape, ...]) -> str:
     if len(shapes) > 1 and len(set(shapes)) == 1:
         return f"{len(shapes)} x {_shape_text(shapes[0])}"
     return ", ".join(_shape_text(s) for s in shapes)
-
-
-def _window_expr(length: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False) -> str:
-    """The output-size formula with numbers in; terms that are zero are left out."""
-    terms = str(length)
-    if p:
-        terms += f" + 2*{p}"
-    # d(k - 1) + 1 is just k without dilation: keep the common case short.
-    terms += f" - {k}" if d == 1 else f" - {d}*({k} - 1) - 1"
-    return f"{'ceil' if ceil_mode else 'floor'}(({terms})/{s}) + 1"
 
 
 def _axes_line(parts: list[tuple[str, str]]) -> str:
@@ -75,7 +61,7 @@ def _conv_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...])
         return _axes_line([("", f"{n} (padding='same')") for n in spatial])
     pads = (0,) * dims if m.padding == "valid" else m.padding
     return _axes_line([
-        (_window_expr(n, k, s, p, d), str(conv_output_length(n, k, s, p, d)))
+        (output_length_formula(n, k, s, p, d), str(conv_output_length(n, k, s, p, d)))
         for n, k, s, p, d in zip(spatial, m.kernel_size, m.stride, pads, m.dilation)
     ])
 
@@ -102,7 +88,7 @@ def _pool_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...],
         text = str(value)
         if m.ceil_mode and value != (n + 2 * p - d * (k - 1) - 1 + s - 1) // s + 1:
             text += " (one less: a window may not start in the right padding)"
-        parts.append((_window_expr(n, k, s, p, d, m.ceil_mode), text))
+        parts.append((output_length_formula(n, k, s, p, d, m.ceil_mode), text))
     return _axes_line(parts)
 
 
@@ -205,22 +191,9 @@ class TraceRow:
 
 
 _COLUMNS = ("Layer", "Type", "Input shape", "Output shape", "Params", "Output size")
-_PARAMS_COLUMN = 4
 
 
-def _text_table(cells: list[tuple[str, ...]], right_aligned: Sequence[int] = ()) -> str:
-    """Fixed-width columns, a rule under the header."""
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-
-    def line(row: tuple[str, ...]) -> str:
-        return "  ".join(
-            cell.rjust(w) if i in right_aligned else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
-        ).rstrip()
-
-    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths), *map(line, cells[1:])])
-
-
-class Trace:
+class Trace(Tabular):
     """What :func:`trace` saw: one :class:`TraceRow` per module call, in execution order.
 
     ``str(trace)`` is a fixed-width table, ``trace._repr_html_()`` the same as HTML
@@ -254,46 +227,19 @@ class Trace:
         """Every row of module ``name``, one per call."""
         return [row for row in self.rows if row.name == name]
 
-    def _cells(self) -> list[tuple[str, ...]]:
+    def table(self) -> Table:
+        """The rows as a :class:`~ghostedu.tables.Table`, the model's input, output and parameters below."""
         def params(row: TraceRow) -> str:
             if row.num_params == 0:
                 return "--"
             return "(recursive)" if row.call > 1 else f"{row.num_params:,}"  # as torchinfo shows it
 
-        return [
-            (row.label, row.type, _shapes_text(row.input_shapes), _shapes_text(row.output_shapes),
-             params(row), row.formula)
-            for row in self.rows
-        ]
-
-    def _footer(self) -> str:
-        return (f"{self.model_name}: input {_shape_text(self.input_shape)} -> output "
-                f"{_shape_text(self.output_shape)}, {self.total_params:,} parameters (torchinfo); "
-                "shapes include the batch dimension")
-
-    def __str__(self) -> str:
-        return _text_table([_COLUMNS, *self._cells()], right_aligned=(_PARAMS_COLUMN,)) + "\n" + self._footer()
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        def cell(tag: str, text: str, i: int) -> str:
-            style = ' style="text-align:right"' if i == _PARAMS_COLUMN else ""
-            body = html.escape(text)
-            if i == len(_COLUMNS) - 1 and text and tag == "td":
-                body = f"<code>{body}</code>"
-            return f"<{tag}{style}>{body}</{tag}>"
-
-        head = "".join(cell("th", name, i) for i, name in enumerate(_COLUMNS))
-        body = "\n".join(
-            "<tr>" + "".join(cell("td", text, i) for i, text in enumerate(row)) + "</tr>" for row in self._cells()
-        )
-        return (
-            '<table class="ghostedu-trace">\n'
-            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n"
-            f'<tfoot><tr><td colspan="{len(_COLUMNS)}">{html.escape(self._footer())}</td></tr></tfoot>\n'
-            "</table>"
-        )
+        cells = [(row.label, row.type, _shapes_text(row.input_shapes), _shapes_text(row.output_shapes),
+                  params(row), row.formula) for row in self.rows]
+        footer = (f"{self.model_name}: input {_shape_text(self.input_shape)} -> output "
+                  f"{_shape_text(self.output_shape)}, {self.total_params:,} parameters (torchinfo); "
+                  "shapes include the batch dimension")
+        return Table(_COLUMNS, cells, right=(4,), code=(5,), footer=footer, css_class="ghostedu-trace")
 
 
 def _tensors(value: Any) -> Iterator[torch.Tensor]:
@@ -310,28 +256,6 @@ def _tensors(value: Any) -> Iterator[torch.Tensor]:
 
 def _shapes(value: Any) -> tuple[Shape, ...]:
     return tuple(tuple(t.shape) for t in _tensors(value))
-
-
-def _device_and_dtype(model: nn.Module) -> tuple[torch.device, torch.dtype]:
-    """Where and in which float type the model computes (CPU float32 if it cannot tell)."""
-    for tensor in (*model.parameters(), *model.buffers()):
-        if tensor.is_floating_point():
-            return tensor.device, tensor.dtype
-    return torch.device("cpu"), torch.get_default_dtype()
-
-
-@contextlib.contextmanager
-def _evaluating(model: nn.Module) -> Iterator[None]:
-    """Eval mode and no autograd for one look at the model; its modes restored after."""
-    # Per module: a model may train while keeping, say, a frozen BatchNorm in eval mode.
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        for module, training in modes:
-            module.training = training
 
 
 @dataclass
@@ -363,9 +287,9 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     f = "trace"
     if isinstance(input_size, (str, bytes)) or not isinstance(input_size, Sequence) or not input_size:
         raise ValueError(f"{f}: expected input_size as a sequence of ints like (1, 1, 1024), got {input_size!r}")
-    size = tuple(_as_int(f, "every entry of input_size", n, 1) for n in input_size)
+    size = tuple(check_int(f, "every entry of input_size", n, 1) for n in input_size)
     if depth is not None:
-        depth = _as_int(f, "depth", depth, 0)
+        depth = check_int(f, "depth", depth, 0)
 
     names = {id(m): name for name, m in model.named_modules()}
     calls: list[_Call] = []
@@ -398,11 +322,10 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     for module in model.modules():
         handles.append(module.register_forward_pre_hook(before))
         handles.append(module.register_forward_hook(after))
-    device, dtype = _device_and_dtype(model)
     try:
-        with _evaluating(model):
+        with evaluating(model):
             stats = torchinfo.summary(
-                model, input_data=torch.zeros(size, device=device, dtype=dtype),
+                model, input_data=zeros_input(model, size),
                 depth=depth if depth is not None else 100, verbose=0,
             )
     except RuntimeError as error:
