@@ -1,4 +1,5 @@
-"""ghostedu.viz.animation: the pictures are drawn from the same arithmetic that computes the shapes."""
+"""ghostedu.shapes.windows and ghostedu.viz.animation: the pictures are drawn from the same arithmetic that
+computes the shapes."""
 import re
 
 import matplotlib
@@ -12,9 +13,9 @@ from IPython.display import HTML
 from matplotlib import animation
 from torch import nn
 
-from ghostedu.shapes import conv_output_length, receptive_field
-from ghostedu.viz import (animate_conv1d, animate_conv2d, animate_grouped_conv1d, conv_windows_1d, dependency_mask,
-                          offline_jshtml, plot_dependency_masks, plot_receptive_field_1d, stack_dependencies)
+from ghostedu.shapes import conv_output_length, conv_windows_1d, dependency_mask, receptive_field, stack_dependencies
+from ghostedu.viz import (animate_conv1d, animate_conv2d, animate_grouped_conv1d, offline_jshtml, plot_dependency_masks,
+                          plot_receptive_field_1d)
 
 
 @pytest.mark.parametrize("length,k,s,p,d", [(7, 3, 1, 0, 1), (7, 3, 2, 1, 1), (10, 3, 4, 0, 1), (9, 3, 1, 2, 2),
@@ -51,7 +52,7 @@ def test_animation_errors_name_the_function_and_value():
     with pytest.raises(ValueError, match=r"animate_grouped_conv1d: expected in_channels and out_channels "
                                          r"divisible by groups=2, got in_channels=3"):
         animate_grouped_conv1d(in_channels=3, out_channels=4, groups=2)
-    with pytest.raises(ValueError, match=r"animate_conv1d: expected stride to be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"animate_conv1d: expected stride to be an integer >= 1, got 0"):
         animate_conv1d(7, 3, stride=0)
 
 

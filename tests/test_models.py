@@ -81,6 +81,43 @@ def test_net_rejects_wrong_length_clearly():
     assert "fc expects 768" in msg and "L=2048" in msg and "6,912" in msg and "1024..1151" in msg
 
 
+@pytest.mark.parametrize("length, words", [
+    (1023, "pool2 gets 7 positions, fewer than its window of 8"),
+    (100, "pool3_3 gets 1 position, fewer than its window of 2"),
+    (5, "conv1 gets 5 positions (29 with its padding), fewer than its window of 32"),
+])
+def test_net_explains_a_length_below_its_range(length, words):
+    with pytest.raises(ValueError) as err:
+        Net().logits(torch.randn(2, 1, length))
+    msg = str(err.value)
+    assert msg.startswith(f"Net: an input of length L={length} is too short: {words}; ") and "1024..1151" in msg
+
+
+def test_net_length_arithmetic_matches_running_it():
+    """fc_features (formulas, nothing run) against the features Net computes, below, in and above its range."""
+    net = Net().eval()
+    for length in (126, 127, 128, 1022, 1023, 1024, 1151, 1152, 2048):
+        try:
+            ran = net.features(torch.zeros(1, 1, length)).shape[1]
+        except RuntimeError:  # some pool has no room
+            ran = None
+        try:
+            formula = net.fc_features(length)
+        except ValueError:
+            formula = None
+        assert formula == ran, length
+    assert net.input_lengths() == range(1024, 1152)
+
+
+def test_net_length_arithmetic_follows_its_layers():
+    net = Net()
+    net.conv1 = torch.nn.Conv1d(1, 64, kernel_size=64, stride=16, padding=24)  # WDCNN's first layer
+    accepted = net.input_lengths()
+    assert accepted == range(2048, 2304) and net.fc_features(accepted.start) == 768
+    with pytest.raises(ValueError, match=r"Net accepts lengths 2048\.\.2303"):
+        net(torch.zeros(1, 1, 1024))
+
+
 def test_net_rejects_2d_model_input():
     with pytest.raises(ValueError, match=r"Net: expected a 3-D input shaped \(N, C, L\), got a 4-D"):
         Net()(torch.randn(1, 1, 32, 32))

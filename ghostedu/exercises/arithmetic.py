@@ -1,7 +1,7 @@
 """Checks for the exercises of the chapter "Convolution arithmetic".
 
 Every expected value is computed here with the library (``ghostedu.shapes``, torchinfo through
-``ghostedu.counting``, the windows of ``ghostedu.viz.animation``), never typed in.
+``ghostedu.counting``, the windows of ``ghostedu.shapes``), never typed in.
 """
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from torch import nn
 
 from ..counting import count_params
 from ..models import Net
-from ..shapes import conv_output_length, receptive_field
-from ..viz.animation import conv_windows_1d
+from ..shapes import conv_output_length, conv_windows_1d, receptive_field
 from . import check_value
 
 

@@ -1,14 +1,13 @@
 """Checks for the exercises of the chapter "Dilated (atrous) convolution".
 
 Expected values are computed with ``ghostedu.shapes`` and, for gridding, with the dependency sets of
-``ghostedu.viz.animation.stack_dependencies`` -- never typed in.
+``ghostedu.shapes.stack_dependencies`` -- never typed in.
 """
 from __future__ import annotations
 
 import math
 
-from ..shapes import conv_output_length, effective_kernel_size, receptive_field
-from ..viz.animation import stack_dependencies
+from ..shapes import conv_output_length, effective_kernel_size, receptive_field, stack_dependencies
 from . import ExerciseError, check_true, check_value, not_answered
 
 

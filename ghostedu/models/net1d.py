@@ -12,8 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..checks import check_input
 from ..layers import FlattenConcat
-from ..layers._checks import check_input
+from ..shapes.arithmetic import conv_output_length, effective_kernel_size, lengths_giving, pool_output_length
 
 BRANCH_KERNELS = (3, 5, 7)
 
@@ -57,20 +58,80 @@ class Net(nn.Module):
         x = F.relu(self.BN(self.pool1(self.conv1(x))))
         return self.concat(*(self.pool2(self.branch(x, k)) for k in BRANCH_KERNELS))
 
-    def logits(self, x: torch.Tensor) -> torch.Tensor:
-        """Class scores before the softmax, ``(N, 1, L) -> (N, 4)``."""
-        length = x.shape[-1] if isinstance(x, torch.Tensor) else None
-        z = self.features(x)
-        if z.shape[1] != self.fc.in_features:
-            from ..shapes import accepted_input_lengths  # only needed to explain the error
+    def fc_features(self, length: int) -> int:
+        """Features entering ``fc`` for an input of ``length`` samples, by the output-size formulas of
+        :mod:`ghostedu.shapes` applied to this network's layers (nothing is run); ValueError naming
+        the first layer whose window no longer fits. ``fc_features(1024) == 768``."""
+        n = _length_after(self.conv1, "conv1", length)
+        n = _length_after(self.pool1, "pool1", n)
+        total = 0
+        for k in BRANCH_KERNELS:
+            m = n
+            for i in (1, 2, 3):
+                m = _length_after(getattr(self, f"conv{k}_{i}"), f"conv{k}_{i}", m)
+                m = _length_after(getattr(self, f"pool{k}_{i}"), f"pool{k}_{i}", m)
+            total += getattr(self, f"conv{k}_3").out_channels * _length_after(self.pool2, "pool2", m)
+        return total
 
-            ok = accepted_input_lengths(self)
-            raise ValueError(
-                f"Net: fc expects {self.fc.in_features} features (256*3), but an input of length L={length} "
-                f"yields {z.shape[1]:,}; Net accepts lengths {ok.start}..{ok.stop - 1} "
-                f"(crop or resample the signal, or see the chapter's length-agnostic variant)"
-            )
-        return self.fc(z)
+    def input_lengths(self, max_length: int = 8192) -> range:
+        """The input lengths for which ``fc`` gets its ``in_features``, from :meth:`fc_features`:
+        ``range(1024, 1152)``."""
+        def count(length: int) -> int | None:
+            try:
+                return self.fc_features(length)
+            except ValueError:  # too short: some window has no room
+                return None
+
+        return lengths_giving("Net.input_lengths", count, self.fc.in_features, max_length)
+
+    def _length_error(self, length: int) -> ValueError | None:
+        """The error for an input length outside :meth:`input_lengths`, worded from the formulas
+        (``None`` for an accepted length, or for layers the formulas here do not cover)."""
+        try:
+            accepted = self.input_lengths()
+        except (TypeError, ValueError):
+            return None
+        if length in accepted:
+            return None
+        ok = f"Net accepts lengths {accepted.start}..{accepted.stop - 1}"
+        try:
+            n = self.fc_features(length)
+        except ValueError as error:
+            return ValueError(f"Net: an input of length L={length} is too short: {error}; {ok} "
+                              "(pad or resample the signal, or see the chapter's length-agnostic variant)")
+        return ValueError(f"Net: fc expects {self.fc.in_features} features (256*3), but an input of length "
+                          f"L={length} yields {n:,}; {ok} (crop or resample the signal, or see the chapter's "
+                          "length-agnostic variant)")
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Class scores before the softmax, ``(N, 1, L) -> (N, 4)``, for ``L`` in :meth:`input_lengths`."""
+        check_input("Net", x, 3, 1)
+        try:
+            return self.fc(self.features(x))
+        except (RuntimeError, ValueError):
+            # A pool with no room, or fc given the wrong number of features: say why, from the formulas.
+            error = self._length_error(x.shape[-1])
+            if error is None:
+                raise
+            raise error from None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.softmax(self.logits(x))
+
+
+def _length_after(layer: nn.Module, name: str, length: int) -> int:
+    """The output length of one ``Conv1d`` or 1D pool of ``Net``, by the formulas of ``ghostedu.shapes``."""
+    if isinstance(layer, (nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d)):
+        return layer.output_size if isinstance(layer.output_size, int) else layer.output_size[0]
+    if not isinstance(layer, (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d)):
+        raise TypeError(f"Net.fc_features: expected {name} to be a Conv1d or a 1D pool, got {type(layer).__name__}")
+    k, s, p, d = (v[0] if isinstance(v, tuple) else v
+                  for v in (layer.kernel_size, layer.stride, layer.padding, getattr(layer, "dilation", 1)))
+    try:
+        if isinstance(layer, nn.Conv1d):
+            return conv_output_length(length, k, s, p, d)
+        return pool_output_length(length, k, s, p, d, layer.ceil_mode)
+    except ValueError:
+        padded = f" ({length + 2 * p} with its padding)" if p else ""
+        raise ValueError(f"{name} gets {length} position{'' if length == 1 else 's'}{padded}, fewer than "
+                         f"its window of {effective_kernel_size(k, d)}") from None

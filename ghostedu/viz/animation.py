@@ -2,20 +2,20 @@
 
 Explained in chapter "Convolution arithmetic" (and used again in "Dilated (atrous) convolution").
 
-Every picture here is computed, not drawn by hand: how many output positions there are comes from
-:func:`ghostedu.shapes.conv_output_length` (the same function that ``ghostedu.shapes.trace`` uses to
-explain a model's shapes), and which input positions one output reads comes from
-:func:`conv_windows_1d`: output ``o`` reads input positions ``o*s - p + j*d`` for ``j = 0 .. k-1``.
+Every picture here is computed, not drawn by hand: which input positions each output reads comes
+from :func:`ghostedu.shapes.conv_windows_1d` (output ``o`` reads input positions ``o*s - p + j*d``
+for ``j = 0 .. k-1``; how many outputs there are, from :func:`ghostedu.shapes.conv_output_length`,
+the function ``ghostedu.shapes.trace`` explains a model's shapes with), and which inputs one output
+of a stack depends on from :func:`ghostedu.shapes.stack_dependencies`. This module only draws.
 
 * :func:`animate_conv1d`, :func:`animate_conv2d` -- one frame per output position, for any kernel
   size, stride, padding and dilation.
 * :func:`animate_grouped_conv1d` -- channels drawn as rows: which input channels each output channel
   reads when the channels are split into groups (``groups == in_channels``: depthwise, one kernel
   per channel).
-* :func:`stack_dependencies`, :func:`plot_receptive_field_1d` -- which inputs one output of a stack
-  of 1D convolutions depends on, layer by layer (with dilations this shows the gaps of "gridding").
-* :func:`dependency_mask` -- the same question answered for any model by autograd: the gradient of
-  one output with respect to the input is non-zero exactly where that output depends on the input.
+* :func:`plot_receptive_field_1d` -- which inputs one output of a stack of 1D layers depends on,
+  layer by layer (with dilations this shows the gaps of "gridding").
+* :func:`plot_dependency_masks` -- the dependency maps of :func:`ghostedu.shapes.dependency_mask`.
 
 The animations are ``matplotlib.animation.FuncAnimation`` objects rendered as HTML with
 ``to_jshtml()`` (frames embedded as PNG: no files; :func:`offline_jshtml` drops the player's icon
@@ -36,15 +36,16 @@ from matplotlib import animation
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from ..checks import check_int
+from ..shapes.arithmetic import output_length_formula
+from ..shapes.windows import conv_windows_1d, stack_dependencies, stack_windows
+
 __all__ = [
-    "conv_windows_1d",
     "offline_jshtml",
     "animate_conv1d",
     "animate_conv2d",
     "animate_grouped_conv1d",
-    "stack_dependencies",
     "plot_receptive_field_1d",
-    "dependency_mask",
     "plot_dependency_masks",
 ]
 
@@ -59,43 +60,14 @@ SKIPPED = "#ea9999"  # an input no output ever reads (the floor in the output-si
 GROUP_COLOURS = ("#6fa8dc", "#93c47d", "#c27ba0", "#ffd966", "#8e7cc3", "#76a5af", "#e06666", "#f6b26b")
 
 
-def _conv_output_length(length: int, kernel_size: int, stride: int, padding: int, dilation: int) -> int:
-    from ..shapes import conv_output_length  # the one place the output-size rule is written
-
-    return conv_output_length(length, kernel_size, stride=stride, padding=padding, dilation=dilation)
-
-
 def _check(func: str, **values) -> None:
     for name, value in values.items():
-        minimum = 0 if name == "padding" else 1
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            kind = "a non-negative integer" if minimum == 0 else "a positive integer"
-            raise ValueError(f"{func}: expected {name} to be {kind}, got {value!r}")
-
-
-def conv_windows_1d(length: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                    dilation: int = 1) -> list[list[int]]:
-    """Input positions read by each output position of a 1D convolution (or pooling) window.
-
-    Returns one list per output position ``o`` (``conv_output_length(...)`` of them), holding the
-    ``kernel_size`` input positions ``o*stride - padding + j*dilation``, ``j = 0 .. k-1``. Positions
-    ``< 0`` or ``>= length`` fall on the zero padding. Along each axis of a 2D convolution the same
-    rule holds, so this also describes ``Conv2d`` row by row and column by column.
-
-    >>> conv_windows_1d(5, 3, stride=2)
-    [[0, 1, 2], [2, 3, 4]]
-    """
-    _check("conv_windows_1d", length=length, kernel_size=kernel_size, stride=stride, padding=padding,
-           dilation=dilation)
-    n_out = _conv_output_length(length, kernel_size, stride, padding, dilation)
-    return [[o * stride - padding + j * dilation for j in range(kernel_size)] for o in range(n_out)]
+        check_int(func, name, value, minimum=0 if name == "padding" else 1)
 
 
 def _formula(name: str, length: int, k: int, s: int, p: int, d: int, n_out: int) -> str:
-    """``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1`` with the numbers filled in (as ``shapes.trace`` writes it)."""
-    terms = str(length) + (f" + 2*{p}" if p else "")
-    terms += f" - {k}" if d == 1 else f" - {d}*({k} - 1) - 1"
-    return f"{name}_out = floor(({terms})/{s}) + 1 = {n_out}"
+    """``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1 = n`` with the numbers filled in."""
+    return f"{name}_out = {output_length_formula(length, k, s, p, d)} = {n_out}"
 
 
 # matplotlib's player loads an icon font from a CDN; the book works offline (see offline_jshtml).
@@ -254,7 +226,7 @@ def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride
 
     The input (with its padding ring, dashed) is drawn on the left, the output on the right; one frame
     per output pixel, in row-major order. Rows and columns follow the 1D rule of
-    :func:`conv_windows_1d`, so the output is ``H_out x W_out`` with each side from
+    :func:`ghostedu.shapes.conv_windows_1d`, so the output is ``H_out x W_out`` with each side from
     ``ghostedu.shapes.conv_output_length``. Returns ``IPython.display.HTML`` (or the ``FuncAnimation``
     with ``html=False``). Chapters "Convolution arithmetic" and "Dilated (atrous) convolution".
     """
@@ -387,83 +359,21 @@ def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: 
     return _html(anim, fig, html)
 
 
-def _layer_args(layer) -> tuple[int, int, int, int]:
-    """``(k, s, p, d)`` of one layer of a stack.
-
-    Accepts what :func:`ghostedu.shapes.receptive_field` accepts -- ``(kernel_size, stride)`` or
-    ``(kernel_size, stride, dilation)`` tuples (no padding) and conv/pool modules (their padding
-    included) -- and dicts ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}``.
-    """
-    if isinstance(layer, dict):
-        return (layer["kernel_size"], layer.get("stride", 1), layer.get("padding", 0), layer.get("dilation", 1))
-    if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
-        k, s, d = (*layer, 1)[:3]
-        return k, s, 0, d
-    if isinstance(layer, torch.nn.Module) and hasattr(layer, "kernel_size"):
-        def first(v):
-            return v[0] if isinstance(v, (tuple, list)) else v
-
-        padding = getattr(layer, "padding", 0)
-        if isinstance(padding, str):
-            raise ValueError(f"stack_dependencies: expected a numeric padding in {type(layer).__name__}, "
-                             f"got padding={padding!r}")
-        return (first(layer.kernel_size), first(getattr(layer, "stride", 1)), first(padding),
-                first(getattr(layer, "dilation", 1)))
-    raise ValueError(f"stack_dependencies: expected a layer as (kernel_size, stride[, dilation]), a dict or a "
-                     f"conv/pool module, got {layer!r}")
-
-
-def stack_dependencies(layers: Sequence, length: int, output_index: int | None = None) -> list[list[int]]:
-    """Which positions of each level one output of a stack of 1D layers depends on.
-
-    ``layers``: the stack from input to output, each as ``(kernel_size, stride)`` or
-    ``(kernel_size, stride, dilation)`` (no padding; as for :func:`ghostedu.shapes.receptive_field`), as
-    ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}`` or as an ``nn.Conv1d``/``nn.MaxPool1d``
-    module. ``length``: the input length. ``output_index``: the
-    output position to follow (default: the middle one).
-
-    Returns one sorted list per level, from the input (level 0) to the output (a single position),
-    with the positions (padding excluded) that the chosen output depends on. The number of input
-    positions is the receptive field when they are contiguous; dilated stacks can leave holes.
-    """
-    args = [_layer_args(layer) for layer in layers]
-    lengths = [length]
-    windows = []
-    for k, s, p, d in args:
-        win = conv_windows_1d(lengths[-1], k, s, p, d)
-        if not win:
-            raise ValueError(f"stack_dependencies: layer {len(windows)} (k={k}, s={s}, p={p}, d={d}) "
-                             f"gets length {lengths[-1]} and produces no output")
-        windows.append(win)
-        lengths.append(len(win))
-    if output_index is None:
-        output_index = lengths[-1] // 2
-    if not 0 <= output_index < lengths[-1]:
-        raise ValueError(f"stack_dependencies: expected output_index in 0..{lengths[-1] - 1}, got {output_index}")
-    levels = [[output_index]]
-    for level, win in zip(reversed(lengths[:-1]), reversed(windows)):
-        below = sorted({i for o in levels[0] for i in win[o] if 0 <= i < level})
-        levels.insert(0, below)
-    return levels
-
-
 def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | None = None,
                             labels: Sequence[str] | None = None, title: str = "Receptive field",
                             unit: str = "position", ax=None):
     """Draw a stack of 1D layers as rows of cells and shade what one output depends on.
 
     Level 0 (bottom) is the input, the top row the chosen output; at each level the cells the output
-    depends on (from :func:`stack_dependencies`) are coloured and joined to the cells of the level
+    depends on (from :func:`ghostedu.shapes.stack_dependencies`) are coloured and joined to the cells of the level
     above that read them. Returns the figure. Chapters "Convolution arithmetic" and "Dilated (atrous)
     convolution".
     """
-    args = [_layer_args(layer) for layer in layers]
+    stack = stack_windows(layers, length)
+    args = [window for window, _ in stack]
+    windows = [win for _, win in stack]
+    lengths = [length] + [len(win) for win in windows]
     levels = stack_dependencies(layers, length, output_index)
-    lengths = [length]
-    windows = []
-    for k, s, p, d in args:
-        windows.append(conv_windows_1d(lengths[-1], k, s, p, d))
-        lengths.append(len(windows[-1]))
     if ax is None:
         fig, ax = plt.subplots(figsize=(max(5.0, 0.16 * length + 1.5), 0.55 * len(lengths) + 1.2),
                                constrained_layout=True)
@@ -507,36 +417,9 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
     return fig
 
 
-def dependency_mask(model: torch.nn.Module, input_size: Sequence[int], output_index: Sequence[int] | None = None,
-                    counts: bool = False) -> torch.Tensor:
-    """Which input values one output value of ``model`` depends on, found by autograd.
-
-    Runs ``model`` on a zero input of ``input_size`` (batch included), back-propagates a one-hot
-    gradient from the output value at ``output_index`` (a full index into the output, default: batch
-    0, channel 0 and the centre of every spatial axis) and returns the input gradient of sample 0
-    summed over channels: ``(L,)`` or ``(H, W)``. With ``counts=False`` it is a boolean mask (non-zero
-    gradient); with ``counts=True`` the gradient itself. With all kernel weights set to 1 and linear
-    layers only, the gradient counts the paths from each input to the output -- the "effective
-    receptive field" of Luo et al. Chapter "Dilated (atrous) convolution".
-    """
-    try:
-        dev = next(model.parameters()).device
-    except StopIteration:
-        dev = torch.device("cpu")
-    x = torch.zeros(*input_size, device=dev, requires_grad=True)
-    y = model(x)
-    if output_index is None:
-        output_index = (0, 0) + tuple(n // 2 for n in y.shape[2:])
-    grad = torch.zeros_like(y)
-    grad[tuple(output_index)] = 1.0
-    y.backward(grad)
-    g = x.grad[0].sum(0).detach().cpu()
-    return g if counts else g != 0
-
-
 def plot_dependency_masks(masks: Sequence, titles: Sequence[str], suptitle: str = "", unit: str = "pixel",
                           crop: int | None = None):
-    """Draw 2D dependency maps (from :func:`dependency_mask`) side by side; returns the figure.
+    """Draw 2D dependency maps (from :func:`ghostedu.shapes.dependency_mask`) side by side; returns the figure.
 
     ``crop``: show only the central ``crop x crop`` window (the rest is zero). Each panel's title
     gets the number of input pixels the output depends on.
