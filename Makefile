@@ -1,15 +1,23 @@
-# Two commands from a fresh clone: `make book` and `make test`. See README for the plain commands.
+# Two commands from a fresh clone: `make book` and `make test`. `make help` lists every target;
+# README gives the plain commands behind them.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 JB_STRICT := -W -n --keep-going
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+# What ruff lints and formats: the package, the book's tools, tests, benchmarks, the Sphinx
+# extension and the notebooks' code (chapters/.ruff.toml keeps notebook lines within 80 columns).
+LINTED := ghostedu booktools tests benchmarks _ext chapters
 # One thread per process: `make test` runs two notebooks at a time on two workers, and the stored
 # outputs are produced (`make execute`) and checked under the same setting.
 export OMP_NUM_THREADS := 1
 
-.PHONY: book test unit nbval strict-book execute lab student clean
+.PHONY: help book test unit lint format execute lab student timings clean
+
+help:  ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,24 +26,42 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
-book: $(STAMP)
+book: $(STAMP)  ## create .venv if needed and build the HTML book into _build/html
 	$(BIN)/jupyter-book build .
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-# Strict book build first (the browser test reads _build/html), then every test and notebook.
-test: $(STAMP)
+# Lint first (seconds), then the strict book build (the browser test reads _build/html), then every
+# test and every notebook under strict nbval.
+test: $(STAMP) lint  ## everything CI runs: lint, strict book build, all tests, strict nbval of every notebook
 	$(BIN)/jupyter-book build . $(JB_STRICT)
-	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/sanitize.cfg -n 2 --dist loadscope -p no:cacheprovider
+	$(PYTEST) tests chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/sanitize.cfg -n 2 --dist loadscope
 
-execute: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+unit: $(STAMP)  ## the fast tests only (not marked slow; no notebooks, browser or training), under a minute
+	$(PYTEST) tests -m "not slow" -n 2
 
-lab: $(STAMP)
+lint: $(STAMP)  ## ruff check and ruff format --check over the code and the notebooks' code
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(STAMP)  ## let ruff format the code and fix what it can (then run make lint)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+# record_timing=False: no per-cell execution timestamps in the notebooks, so that re-executing a
+# notebook changes only what really changed.
+execute: $(STAMP)  ## re-run every notebook in chapters/ in place (after changing a notebook or ghostedu)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab chapters
 
-student: $(STAMP)
-	$(BIN)/python -m ghostedu student chapters -o student
+student: $(STAMP)  ## write student copies of the notebooks to student/ (solutions stubbed, outputs cleared)
+	$(BIN)/python -m booktools student chapters -o student
 
-clean:
+timings: $(STAMP)  ## time every notebook into chapters/timings.json (on a quiet machine), refresh its page
+	$(BIN)/python -m booktools timings chapters -o chapters/timings.json
+
+clean:  ## remove the built book and the student copies
 	rm -rf _build student

@@ -15,6 +15,8 @@ from ghostedu.data import bearing_dataset
 from ghostedu.models import Net
 from ghostedu.train import fit
 
+pytestmark = pytest.mark.slow  # trains Net for four epochs (about 20 s of CPU time)
+
 
 @pytest.fixture
 def one_thread():
