@@ -11,6 +11,7 @@
    public submodule of PACKAGE, so that the API reference lists each chapter's exercise checks without
    being edited when a chapter adds its module. A page that uses it is re-read on every build.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -20,7 +21,6 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
-
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
@@ -39,7 +39,8 @@ def mathjax_static_dir() -> Path:
     except importlib.metadata.PackageNotFoundError as err:
         raise ExtensionError(
             f"ghostedu_book: the package {MATHJAX_DISTRIBUTION!r} (offline MathJax) is not installed; "
-            "run `pip install -r requirements.txt`.") from err
+            "run `pip install -r requirements.txt`."
+        ) from err
     static = Path(str(dist.locate_file(MATHJAX_STATIC)))
     if not (static / MATHJAX_PATH).is_file():
         raise ExtensionError(f"ghostedu_book: {static / MATHJAX_PATH} is missing from {MATHJAX_DISTRIBUTION!r}.")
@@ -82,8 +83,11 @@ class AutoModules(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         package = importlib.import_module(self.arguments[0])
-        names = sorted(info.name for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
-                       if not info.name.rsplit(".", 1)[1].startswith("_"))
+        names = sorted(
+            info.name
+            for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+            if not info.name.rsplit(".", 1)[1].startswith("_")
+        )
         lines = []
         for name in names:
             lines += [f".. automodule:: {name}", ""]
@@ -91,8 +95,9 @@ class AutoModules(SphinxDirective):
             self.env.ghostedu_always_read = set()
         self.env.ghostedu_always_read.add(self.env.docname)
         container = nodes.container()
-        self.state.nested_parse(StringList(lines, source=f"<{self.name} {package.__name__}>"),
-                                self.content_offset, container)
+        self.state.nested_parse(
+            StringList(lines, source=f"<{self.name} {package.__name__}>"), self.content_offset, container
+        )
         return container.children
 
 
@@ -102,7 +107,9 @@ def _always_read(app: Sphinx, env, added, changed, removed) -> list[str]:
 
 
 def _merge(app: Sphinx, env, docnames, other) -> None:
-    env.ghostedu_always_read = getattr(env, "ghostedu_always_read", set()) | getattr(other, "ghostedu_always_read", set())
+    env.ghostedu_always_read = getattr(env, "ghostedu_always_read", set()) | getattr(
+        other, "ghostedu_always_read", set()
+    )
 
 
 def setup(app: Sphinx) -> dict:

@@ -9,6 +9,7 @@ Commands:
 * ``setup-cell CHAPTERS`` -- put the cell that installs ghostedu on Colab first in every notebook
   (for authors; re-execute the notebooks afterwards).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,7 @@ def _student(args: argparse.Namespace) -> int:
     except (SolutionRegionError, FileNotFoundError, ValueError) as err:
         print(f"booktools student: {err}", file=sys.stderr)
         return 1
-    print(f"Wrote {len(written)} student notebooks to {args.output}/ "
-          "(solutions replaced by stubs, outputs cleared).")
+    print(f"Wrote {len(written)} student notebooks to {args.output}/ (solutions replaced by stubs, outputs cleared).")
     return 0
 
 
@@ -57,8 +57,10 @@ def _timings(args: argparse.Namespace) -> int:
         return 1
     result = time_notebooks(notebooks, timeout=args.timeout, progress=print)
     write_timings(result, args.output)
-    print(f"Wrote {args.output}: {len(result['notebooks'])} notebooks, "
-          f"{result['total_seconds']:.1f} s in all, on {result['machine']}.")
+    print(
+        f"Wrote {args.output}: {len(result['notebooks'])} notebooks, "
+        f"{result['total_seconds']:.1f} s in all, on {result['machine']}."
+    )
     # The timing page reads timings.json from its own folder: refresh it when that is the file written.
     if not args.no_refresh and Path(args.output).resolve() == (Path(args.chapters) / "timings.json").resolve():
         for path in refresh_timing_pages(notebooks, timeout=args.timeout):
@@ -74,8 +76,10 @@ def read_repository(config: Path) -> tuple[str, str]:
     repo = data.get("repository") or {}
     url = (repo.get("url") or "").strip()
     if not url:
-        raise ValueError(f"{config} sets no repository.url; set it (the one place the repository's "
-                         "address is given) before adding the setup cell.")
+        raise ValueError(
+            f"{config} sets no repository.url; set it (the one place the repository's "
+            "address is given) before adding the setup cell."
+        )
     return url, str(repo.get("branch") or "main")
 
 
@@ -106,38 +110,48 @@ def _setup_cell(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m booktools", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m booktools", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     student = commands.add_parser(
-        "student", help="write the student copy of the notebooks",
+        "student",
+        help="write the student copy of the notebooks",
         description="Write the student copy of every notebook in CHAPTERS to OUTPUT: solution regions "
-                    "replaced by stubs, outputs cleared, everything else unchanged. Other plain files in "
-                    "CHAPTERS are copied as they are.")
+        "replaced by stubs, outputs cleared, everything else unchanged. Other plain files in "
+        "CHAPTERS are copied as they are.",
+    )
     student.add_argument("chapters", help="folder of the chapter notebooks (e.g. chapters)")
     student.add_argument("-o", "--output", required=True, help="folder to write the copies to (e.g. student)")
     student.set_defaults(run=_student)
 
     timings = commands.add_parser(
-        "timings", help="run every notebook and record how long it took",
+        "timings",
+        help="run every notebook and record how long it took",
         description="Execute every notebook in CHAPTERS (in a fresh kernel, from its own folder) and write "
-                    "the wall time of each, with the machine's CPU model and thread count, to OUTPUT (JSON). "
-                    "A notebook whose metadata sets ghostedu.timings to false (the page that shows the "
-                    "timings) is not timed; it is re-executed afterwards so that it shows the new file.")
+        "the wall time of each, with the machine's CPU model and thread count, to OUTPUT (JSON). "
+        "A notebook whose metadata sets ghostedu.timings to false (the page that shows the "
+        "timings) is not timed; it is re-executed afterwards so that it shows the new file.",
+    )
     timings.add_argument("chapters", help="folder of the chapter notebooks")
     timings.add_argument("-o", "--output", required=True, help="JSON file to write (e.g. chapters/timings.json)")
     timings.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
-    timings.add_argument("--no-refresh", action="store_true",
-                         help="do not re-execute the notebook that shows the timings (by default it is "
-                              "re-executed in place, so that its stored outputs match the new file)")
+    timings.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="do not re-execute the notebook that shows the timings (by default it is "
+        "re-executed in place, so that its stored outputs match the new file)",
+    )
     timings.set_defaults(run=_timings)
 
     setup = commands.add_parser(
-        "setup-cell", help="(authors) add the cell that installs ghostedu on Colab",
+        "setup-cell",
+        help="(authors) add the cell that installs ghostedu on Colab",
         description="Put first in every notebook of CHAPTERS a code cell tagged 'setup' that installs "
-                    "ghostedu from the repository named in _config.yml when it cannot be imported "
-                    "(as on Colab) and does nothing otherwise. An existing setup cell is updated.")
+        "ghostedu from the repository named in _config.yml when it cannot be imported "
+        "(as on Colab) and does nothing otherwise. An existing setup cell is updated.",
+    )
     setup.add_argument("chapters", help="folder of the chapter notebooks")
     setup.add_argument("--config", help="the book's _config.yml (default: beside CHAPTERS)")
     setup.add_argument("--repo-url", help="repository URL to use instead of _config.yml's repository.url")

@@ -25,6 +25,7 @@ notebook, the cell and the line.
 :func:`add_setup_cell` puts, first in a notebook, a cell (tagged ``setup``) that installs ``ghostedu``
 from the book's repository when it cannot be imported -- as on Colab -- and prints nothing otherwise.
 """
+
 from __future__ import annotations
 
 import ast
@@ -36,8 +37,15 @@ from pathlib import Path
 import nbformat
 
 __all__ = [
-    "SOLUTION_TAG", "SETUP_TAG", "SolutionRegionError", "stub_region", "stub_cell_source",
-    "student_notebook", "make_student_copy", "setup_cell_source", "add_setup_cell",
+    "SOLUTION_TAG",
+    "SETUP_TAG",
+    "SolutionRegionError",
+    "stub_region",
+    "stub_cell_source",
+    "student_notebook",
+    "make_student_copy",
+    "setup_cell_source",
+    "add_setup_cell",
 ]
 
 SOLUTION_TAG = "solution"
@@ -67,7 +75,8 @@ def _target_names(target: ast.expr, where: str) -> list[str]:
         return _target_names(target.value, where)
     raise SolutionRegionError(
         f"{where}, line {target.lineno}: a solution may assign plain names only, not "
-        f"`{ast.unparse(target)}`; assign the answer to a name and let the check use it.")
+        f"`{ast.unparse(target)}`; assign the answer to a name and let the check use it."
+    )
 
 
 def _raise_line(qualname: str) -> str:
@@ -114,8 +123,9 @@ def stub_region(code: str, where: str = "solution region", first_line: int = 1) 
     try:
         tree = ast.parse(code)
     except SyntaxError as err:
-        raise SolutionRegionError(f"{where}, line {(err.lineno or 1) + first_line - 1}: the solution does "
-                                  f"not parse as Python: {err.msg}.") from err
+        raise SolutionRegionError(
+            f"{where}, line {(err.lineno or 1) + first_line - 1}: the solution does not parse as Python: {err.msg}."
+        ) from err
     if not tree.body:
         raise SolutionRegionError(f"{where}, line {first_line - 1}: the solution region is empty.")
     ast.increment_lineno(tree, first_line - 1)
@@ -146,7 +156,8 @@ def stub_region(code: str, where: str = "solution region", first_line: int = 1) 
             raise SolutionRegionError(
                 f"{where}, line {stmt.lineno}: only top-level assignments, `def` and "
                 f"`class` statements may stand between the markers, not `{ast.unparse(stmt).splitlines()[0]}` "
-                f"({type(stmt).__name__}). Move it outside the markers.")
+                f"({type(stmt).__name__}). Move it outside the markers."
+            )
     flush_names()
     return "\n".join([REGION_START, "\n\n".join(parts), REGION_END])
 
@@ -165,17 +176,22 @@ def stub_cell_source(source: str, where: str = "cell") -> str:
     for number, line in enumerate(lines, start=1):
         begin, end = _BEGIN.match(line), _END.match(line)
         if (begin or end) and (begin or end).group(1):
-            raise SolutionRegionError(f"{where}, line {number}: `{line.strip()}` must start at the "
-                                      "beginning of the line (solutions are top-level code).")
+            raise SolutionRegionError(
+                f"{where}, line {number}: `{line.strip()}` must start at the "
+                "beginning of the line (solutions are top-level code)."
+            )
         if begin:
             if region is not None:
-                raise SolutionRegionError(f"{where}, line {number}: `# BEGIN SOLUTION` inside the region "
-                                          f"opened on line {begin_line}; close it with `# END SOLUTION` first.")
+                raise SolutionRegionError(
+                    f"{where}, line {number}: `# BEGIN SOLUTION` inside the region "
+                    f"opened on line {begin_line}; close it with `# END SOLUTION` first."
+                )
             region, begin_line = [], number
         elif end:
             if region is None:
-                raise SolutionRegionError(f"{where}, line {number}: `# END SOLUTION` without a "
-                                          "`# BEGIN SOLUTION` before it.")
+                raise SolutionRegionError(
+                    f"{where}, line {number}: `# END SOLUTION` without a `# BEGIN SOLUTION` before it."
+                )
             out.append(stub_region("\n".join(region), where, first_line=begin_line + 1))
             region, found = None, True
         elif region is not None:
@@ -183,11 +199,13 @@ def stub_cell_source(source: str, where: str = "cell") -> str:
         else:
             out.append(line)
     if region is not None:
-        raise SolutionRegionError(f"{where}, line {begin_line}: `# BEGIN SOLUTION` is never closed by "
-                                  "`# END SOLUTION`.")
+        raise SolutionRegionError(
+            f"{where}, line {begin_line}: `# BEGIN SOLUTION` is never closed by `# END SOLUTION`."
+        )
     if not found:
-        raise SolutionRegionError(f"{where}: the cell is tagged {SOLUTION_TAG!r} but has no "
-                                  "`# BEGIN SOLUTION` ... `# END SOLUTION` region.")
+        raise SolutionRegionError(
+            f"{where}: the cell is tagged {SOLUTION_TAG!r} but has no `# BEGIN SOLUTION` ... `# END SOLUTION` region."
+        )
     return "\n".join(out)
 
 
@@ -213,8 +231,10 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
         if SOLUTION_TAG in _tags(cell):
             cell.source = stub_cell_source(source, where)
         elif any(_BEGIN.match(line) or _END.match(line) for line in source.splitlines()):
-            raise SolutionRegionError(f"{where}: has a solution marker but is not tagged {SOLUTION_TAG!r}; "
-                                      "tag it so that the student copy hides the solution.")
+            raise SolutionRegionError(
+                f"{where}: has a solution marker but is not tagged {SOLUTION_TAG!r}; "
+                "tag it so that the student copy hides the solution."
+            )
         cell.outputs = []
         cell.execution_count = None
     return nb
@@ -257,16 +277,18 @@ def setup_cell_source(repository_url: str, branch: str = "main") -> str:
     url = repository_url.rstrip("/")
     if not url.startswith("https://"):
         raise ValueError(f"the repository URL must start with https://, got {repository_url!r}.")
-    return "\n".join([
-        "# Run this cell first. Where ghostedu is not installed (e.g. on Colab) it installs it from the",
-        "# book's repository; elsewhere it does nothing. Nothing else is ever downloaded.",
-        "try:",
-        "    import ghostedu",
-        "except ImportError:",
-        f'    %pip install -q "ghostedu @ git+{url}@{branch}"',
-        "    import importlib",
-        "    importlib.invalidate_caches()",
-    ])
+    return "\n".join(
+        [
+            "# Run this cell first. Where ghostedu is not installed (e.g. on Colab), it",
+            "# installs it from the book's repository; elsewhere it does nothing.",
+            "# Nothing else is ever downloaded.",
+            "import importlib.util",
+            "",
+            'if importlib.util.find_spec("ghostedu") is None:',
+            f'    %pip install -q "ghostedu @ git+{url}@{branch}"',
+            "    importlib.invalidate_caches()",
+        ]
+    )
 
 
 def add_setup_cell(nb: nbformat.NotebookNode, repository_url: str, branch: str = "main") -> bool:

@@ -5,14 +5,15 @@
 writes the wall time of each to a JSON file. The page "How long each notebook takes to run"
 (``chapters/99_notebook_timings.ipynb``) reads that file; the page "For teachers" links to it.
 """
+
 from __future__ import annotations
 
 import json
 import platform
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import torch
@@ -20,8 +21,7 @@ import torch
 from ghostedu import device
 from ghostedu.bench import cpu_model, machine_label
 
-__all__ = ["notebook_title", "time_notebook", "time_notebooks", "write_timings", "read_timings",
-           "refresh_timing_pages"]
+__all__ = ["notebook_title", "time_notebook", "time_notebooks", "write_timings", "read_timings", "refresh_timing_pages"]
 
 
 def notebook_title(nb: nbformat.NotebookNode, default: str = "") -> str:
@@ -44,8 +44,13 @@ def time_notebook(path: str | Path, timeout: int = 600, kernel_name: str = "pyth
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -63,8 +68,14 @@ def time_notebooks(paths, timeout: int = 600, progress: Callable[[str], None] | 
             continue
         seconds = time_notebook(path, timeout=timeout)
         code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
-        rows.append({"file": path.name, "title": notebook_title(nb, path.stem),
-                     "seconds": round(seconds, 1), "code_cells": code_cells})
+        rows.append(
+            {
+                "file": path.name,
+                "title": notebook_title(nb, path.stem),
+                "seconds": round(seconds, 1),
+                "code_cells": code_cells,
+            }
+        )
         if progress:
             progress(f"{path.name}: {seconds:.1f} s")
     dev = device()  # the device the notebooks ran on
@@ -101,8 +112,13 @@ def refresh_timing_pages(paths, timeout: int = 600) -> list[Path]:
         nb = nbformat.read(path, as_version=4)
         if not _skipped(nb):
             continue
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                       resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent.resolve())}},
+        ).execute()
         nbformat.write(nb, path)
         done.append(path)
     return done

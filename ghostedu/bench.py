@@ -3,6 +3,7 @@
 Used by the chapters "Depthwise separable convolution" and "GhostNet", and by ``benchmarks/``.
 Timings vary from machine to machine: the book draws conclusions from ratios, not absolute times.
 """
+
 from __future__ import annotations
 
 import platform
@@ -52,17 +53,20 @@ class Timing:
         return self.median_s * 1e3
 
 
-def time_forward(module: nn.Module, input_size, dev: torch.device | None = None, label: str = "",
-                 min_run_time: float = 0.2) -> Timing:
+def time_forward(
+    module: nn.Module, input_size, dev: torch.device | None = None, label: str = "", min_run_time: float = 0.2
+) -> Timing:
     """Median wall time of ``module(x)`` for ``x`` of ``input_size`` (batch included), in eval mode
-    under ``torch.no_grad()`` (the module's modes restored after), measured by ``torch.utils.benchmark.Timer.blocked_autorange``
-    (which synchronizes CUDA). Runs for at least ``min_run_time`` seconds."""
+    under ``torch.no_grad()`` (the module's modes restored after), measured by
+    ``torch.utils.benchmark.Timer.blocked_autorange`` (which synchronizes CUDA). Runs for at least
+    ``min_run_time`` seconds."""
     dev = torch.device(dev) if dev is not None else default_device()
     module = module.to(dev)
     x = torch.randn(*input_size, device=dev)
     with evaluating(module):
         module(x)  # warm-up: first-call allocations and kernel selection
-        timer = benchmark.Timer(stmt="module(x)", globals={"module": module, "x": x}, label=label,
-                                num_threads=torch.get_num_threads())
+        timer = benchmark.Timer(
+            stmt="module(x)", globals={"module": module, "x": x}, label=label, num_threads=torch.get_num_threads()
+        )
         m = timer.blocked_autorange(min_run_time=min_run_time)
     return Timing(label=label, median_s=m.median, iqr_s=m.iqr, runs=len(m.times))

@@ -42,8 +42,7 @@ def check_input(layer: str, x: torch.Tensor, dims: int, channels: int | None = N
         raise TypeError(f"{layer}: expected a torch.Tensor shaped {layout}, got {type(x).__name__}")
     if x.dim() != dims:
         raise ValueError(
-            f"{layer}: expected a {dims}-D input shaped {layout}, "
-            f"got a {x.dim()}-D tensor of shape {tuple(x.shape)}"
+            f"{layer}: expected a {dims}-D input shaped {layout}, got a {x.dim()}-D tensor of shape {tuple(x.shape)}"
         )
     if channels is not None and x.shape[1] != channels:
         raise ValueError(
@@ -76,8 +75,7 @@ def check_ints(func: str, name: str, value: object, dims: int, minimum: int = 1)
 
 
 def _is_number(value: object) -> bool:
-    return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-            and math.isfinite(value))
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
 
 
 def check_number(func: str, name: str, value: object, positive: bool = False) -> float:
@@ -95,8 +93,9 @@ def check_bool(func: str, name: str, value: object) -> bool:
     return bool(value)
 
 
-def check_interval(func: str, name: str, value: object, allow_number: bool,
-                   positive: bool = False) -> tuple[float, float]:
+def check_interval(
+    func: str, name: str, value: object, allow_number: bool, positive: bool = False
+) -> tuple[float, float]:
     """``(low, high)`` from a pair of finite numbers with ``low <= high`` or, if ``allow_number``,
     from one number (``low == high``); ``positive`` also requires ``low > 0``."""
     expected = "a number or a (low, high) pair" if allow_number else "a (low, high) pair"
@@ -104,8 +103,12 @@ def check_interval(func: str, name: str, value: object, allow_number: bool,
         expected += " of positive numbers"
     if allow_number and _is_number(value):
         low = high = float(value)
-    elif (isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2
-          and all(_is_number(v) for v in value) and value[0] <= value[1]):
+    elif (
+        isinstance(value, (tuple, list, np.ndarray))
+        and len(value) == 2
+        and all(_is_number(v) for v in value)
+        and value[0] <= value[1]
+    ):
         low, high = float(value[0]), float(value[1])
     else:
         raise ValueError(f"{func}: expected {name} to be {expected} with low <= high, got {value!r}")
@@ -118,8 +121,7 @@ def check_names(func: str, name: str, value: object, known: Sequence[str]) -> tu
     """``value`` as a tuple of distinct names, each one of ``known``; a ValueError otherwise."""
     known = tuple(known)
     if isinstance(value, str) or not isinstance(value, Sequence) or len(value) == 0:
-        raise ValueError(f"{func}: expected {name} to be a non-empty sequence of names from {known}, "
-                         f"got {value!r}")
+        raise ValueError(f"{func}: expected {name} to be a non-empty sequence of names from {known}, got {value!r}")
     if any(v not in known for v in value) or len(set(value)) != len(value):
         raise ValueError(f"{func}: expected {name} to be distinct names from {known}, got {tuple(value)!r}")
     return tuple(value)

@@ -11,12 +11,12 @@ Used by every chapter. Two different multiply-add counts exist and the book alwa
 filter shape, stride, shapes, parameters, multiply-adds): a paper's architecture table,
 regenerated from the model (MobileNets' Table 1 in the chapter "Depthwise separable convolution").
 """
+
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
-import torch
 import torchinfo
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
@@ -96,8 +96,12 @@ def summary(model: nn.Module, input_size: Sequence[int], depth: int = 3, **kwarg
 # Per-layer tables: the "Table 1" of a paper, regenerated from the model
 # ----------------------------------------------------------------------------------------------
 
-_POOLS = (nn.modules.pooling._AvgPoolNd, nn.modules.pooling._MaxPoolNd,
-          nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
+_POOLS = (
+    nn.modules.pooling._AvgPoolNd,
+    nn.modules.pooling._MaxPoolNd,
+    nn.modules.pooling._AdaptiveAvgPoolNd,
+    nn.modules.pooling._AdaptiveMaxPoolNd,
+)
 _TABLE_LAYERS = (nn.modules.conv._ConvNd, nn.Linear, *_POOLS)
 BYTES_PER_VALUE = 4  # float32
 
@@ -136,7 +140,8 @@ def _filter_shape(module: nn.Module, in_shape: tuple[int, ...]) -> str:
             multiplier = module.out_channels // module.in_channels
             return f"{k}x{module.in_channels} dw" + (f" (x{multiplier})" if multiplier > 1 else "")
         return f"{k}x{module.in_channels // module.groups}x{module.out_channels}" + (
-            f" /{module.groups} groups" if module.groups > 1 else "")
+            f" /{module.groups} groups" if module.groups > 1 else ""
+        )
     if isinstance(module, nn.Linear):
         return f"{module.in_features}x{module.out_features}"
     if isinstance(module, (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)):
@@ -159,8 +164,17 @@ def _stride(module: nn.Module, in_shape, out_shape) -> int | str:
 class LayerRow:
     """One layer of a :class:`LayerTable` (one call of the module, in execution order)."""
 
-    def __init__(self, name: str, kind: str, filter_shape: str, stride, input_shape: tuple[int, ...],
-                 output_shape: tuple[int, ...], params: int, macs: int):
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        filter_shape: str,
+        stride,
+        input_shape: tuple[int, ...],
+        output_shape: tuple[int, ...],
+        params: int,
+        macs: int,
+    ):
         self.name = name
         self.kind = kind
         self.filter_shape = filter_shape
@@ -183,13 +197,23 @@ class LayerRow:
         return self.macs / self.min_bytes
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "type": self.kind, "filter shape": self.filter_shape, "stride": self.stride,
-                "input": _dims(self.input_shape[1:]), "output": _dims(self.output_shape[1:]),
-                "params": self.params, "mult-adds": self.macs, "MACs/byte": self.intensity}
+        return {
+            "name": self.name,
+            "type": self.kind,
+            "filter shape": self.filter_shape,
+            "stride": self.stride,
+            "input": _dims(self.input_shape[1:]),
+            "output": _dims(self.output_shape[1:]),
+            "params": self.params,
+            "mult-adds": self.macs,
+            "MACs/byte": self.intensity,
+        }
 
     def __repr__(self) -> str:
-        return (f"LayerRow({self.name!r}, {self.kind!r}, stride={self.stride!r}, "
-                f"{self.input_shape} -> {self.output_shape}, params={self.params}, macs={self.macs})")
+        return (
+            f"LayerRow({self.name!r}, {self.kind!r}, stride={self.stride!r}, "
+            f"{self.input_shape} -> {self.output_shape}, params={self.params}, macs={self.macs})"
+        )
 
 
 class LayerTable(Tabular):
@@ -233,7 +257,7 @@ class LayerTable(Tabular):
             t["macs"] += r.macs
         return out
 
-    def with_columns(self, *columns: str) -> "LayerTable":
+    def with_columns(self, *columns: str) -> LayerTable:
         return LayerTable(self.rows, columns)
 
     @staticmethod
@@ -250,8 +274,12 @@ class LayerTable(Tabular):
         return Table(self.columns, rows, right=right)
 
 
-def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[type, ...] = _TABLE_LAYERS,
-                columns: Sequence[str] = LayerTable.DEFAULT_COLUMNS) -> LayerTable:
+def layer_table(
+    model: nn.Module,
+    input_size: Sequence[int],
+    layer_types: tuple[type, ...] = _TABLE_LAYERS,
+    columns: Sequence[str] = LayerTable.DEFAULT_COLUMNS,
+) -> LayerTable:
     """One row per call of a convolution, linear or pooling layer of ``model`` on a zero input of
     ``input_size`` (batch included), in execution order: type (:func:`layer_kind`), filter shape,
     stride, input and output shape, own parameters, multiply-adds (flop_counter FLOPs / 2).
@@ -280,10 +308,16 @@ def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[
     rows = []
     for module, in_shape, out_shape in records:
         name = names.get(module, "")
-        rows.append(LayerRow(
-            name=name, kind=layer_kind(module), filter_shape=_filter_shape(module, in_shape),
-            stride=_stride(module, in_shape, out_shape), input_shape=in_shape, output_shape=out_shape,
-            params=sum(p.numel() for p in module.parameters(recurse=False)),
-            macs=macs.get(name, 0) // calls[module],
-        ))
+        rows.append(
+            LayerRow(
+                name=name,
+                kind=layer_kind(module),
+                filter_shape=_filter_shape(module, in_shape),
+                stride=_stride(module, in_shape, out_shape),
+                input_shape=in_shape,
+                output_shape=out_shape,
+                params=sum(p.numel() for p in module.parameters(recurse=False)),
+                macs=macs.get(name, 0) // calls[module],
+            )
+        )
     return LayerTable(rows, columns)

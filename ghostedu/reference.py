@@ -8,9 +8,11 @@ independent convolutions; ``groups == C_in`` is the depthwise convolution.
 The results equal ``F.conv1d``/``F.conv2d`` with zero padding, up to float
 rounding (the sums run in another order).
 """
+
 from __future__ import annotations
 
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
 import torch
 import torch.nn.functional as F
@@ -22,30 +24,39 @@ __all__ = ["conv1d", "conv2d", "conv1d_loops"]
 IntOrPair = Union[int, Sequence[int]]
 
 
-def _check(func: str, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-           groups: int, dims: int) -> None:
+def _check(func: str, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, groups: int, dims: int) -> None:
     """Shapes that fit together: x ``(N, C_in, *spatial)``, weight ``(C_out, C_in/groups, *kernel)``."""
     check_input(func, x, dims + 2)
     if weight.dim() != dims + 2:
         kernel = "k" if dims == 1 else "kH, kW"
-        raise ValueError(f"{func}: expected weight of shape (C_out, C_in/groups, {kernel}), "
-                         f"got shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"{func}: expected weight of shape (C_out, C_in/groups, {kernel}), got shape {tuple(weight.shape)}"
+        )
     check_int(func, "groups", groups)
     c_in, c_out = x.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
-        raise ValueError(f"{func}: expected C_in and C_out divisible by groups={groups}, "
-                         f"got C_in={c_in}, C_out={c_out}")
+        raise ValueError(
+            f"{func}: expected C_in and C_out divisible by groups={groups}, got C_in={c_in}, C_out={c_out}"
+        )
     if weight.shape[1] != c_in // groups:
-        raise ValueError(f"{func}: expected weight.shape[1] == C_in/groups = {c_in}/{groups} = {c_in // groups}, "
-                         f"got weight of shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"{func}: expected weight.shape[1] == C_in/groups = {c_in}/{groups} = {c_in // groups}, "
+            f"got weight of shape {tuple(weight.shape)}"
+        )
     if bias is not None and tuple(bias.shape) != (c_out,):
         raise ValueError(f"{func}: expected bias of shape ({c_out},), got shape {tuple(bias.shape)}")
     if weight.dtype != x.dtype:
         raise ValueError(f"{func}: expected weight with the dtype of x ({x.dtype}), got {weight.dtype}")
 
 
-def _windows(func: str, x: torch.Tensor, kernel: tuple[int, ...], stride: tuple[int, ...],
-             padding: tuple[int, ...], dilation: tuple[int, ...]) -> torch.Tensor:
+def _windows(
+    func: str,
+    x: torch.Tensor,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> torch.Tensor:
     """Every window of x: ``(N, C, *spatial)`` -> ``(N, C, *out, *kernel)``.
 
     Each output position gets a copy-free view of the input samples its kernel
@@ -66,8 +77,15 @@ def _windows(func: str, x: torch.Tensor, kernel: tuple[int, ...], stride: tuple[
     return x[(...,) + tuple(slice(None, None, d) for d in dilation)]
 
 
-def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: int = 1,
-           padding: int = 0, dilation: int = 1, groups: int = 1) -> torch.Tensor:
+def conv1d(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    groups: int = 1,
+) -> torch.Tensor:
     """1D convolution (cross-correlation, as in PyTorch), like ``F.conv1d``.
 
     x ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)``, bias ``(C_out,)`` ->
@@ -76,11 +94,13 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     """
     f = "conv1d"
     _check(f, x, weight, bias, groups, dims=1)
-    (s,), (p,), (d,) = (check_ints(f, n, v, 1, m) for n, v, m in
-                        (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
+    (s,), (p,), (d,) = (
+        check_ints(f, n, v, 1, m)
+        for n, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1))
+    )
     n, c_in, _ = x.shape
     c_out, _, k = weight.shape
-    win = _windows(f, x, (k,), (s,), (p,), (d,))           # (N, C_in, L_out, k)
+    win = _windows(f, x, (k,), (s,), (p,), (d,))  # (N, C_in, L_out, k)
     win = win.reshape(n, groups, c_in // groups, win.shape[2], k)
     w = weight.reshape(groups, c_out // groups, c_in // groups, k)
     # Per group g: output channel o at position l sums input channel c times tap j.
@@ -88,8 +108,15 @@ def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     return out if bias is None else out + bias[:, None]
 
 
-def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: IntOrPair = 1,
-           padding: IntOrPair = 0, dilation: IntOrPair = 1, groups: int = 1) -> torch.Tensor:
+def conv2d(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    groups: int = 1,
+) -> torch.Tensor:
     """2D convolution (cross-correlation, as in PyTorch), like ``F.conv2d``.
 
     x ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)``
@@ -99,11 +126,13 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     """
     f = "conv2d"
     _check(f, x, weight, bias, groups, dims=2)
-    s, p, d = (check_ints(f, n, v, 2, m) for n, v, m in
-               (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
+    s, p, d = (
+        check_ints(f, n, v, 2, m)
+        for n, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1))
+    )
     n, c_in, _, _ = x.shape
     c_out, _, kh, kw = weight.shape
-    win = _windows(f, x, (kh, kw), s, p, d)                # (N, C_in, H_out, W_out, kH, kW)
+    win = _windows(f, x, (kh, kw), s, p, d)  # (N, C_in, H_out, W_out, kH, kW)
     h_out, w_out = win.shape[2], win.shape[3]
     win = win.reshape(n, groups, c_in // groups, h_out, w_out, kh, kw)
     w = weight.reshape(groups, c_out // groups, c_in // groups, kh, kw)
@@ -111,8 +140,14 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     return out if bias is None else out + bias[:, None, None]
 
 
-def conv1d_loops(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: int = 1,
-                 padding: int = 0, dilation: int = 1) -> torch.Tensor:
+def conv1d_loops(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+) -> torch.Tensor:
     """The definition, one multiply at a time (no groups; slow, for reading).
 
     ``out[n, o, t] = bias[o] + sum_c sum_j weight[o, c, j] * x_padded[n, c, t*s + j*d]``
@@ -121,15 +156,19 @@ def conv1d_loops(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | Non
     """
     f = "conv1d_loops"
     _check(f, x, weight, bias, groups=1, dims=1)
-    (s,), (p,), (d,) = (check_ints(f, n, v, 1, m) for n, v, m in
-                        (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
+    (s,), (p,), (d,) = (
+        check_ints(f, n, v, 1, m)
+        for n, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1))
+    )
     n_batch, c_in, length = x.shape
     c_out, _, k = weight.shape
     xp = F.pad(x, (p, p))
     l_out = (length + 2 * p - d * (k - 1) - 1) // s + 1
     if l_out < 1:
-        raise ValueError(f"{f}: expected the kernel (spanning {d * (k - 1) + 1}) to fit in the padded "
-                         f"length {length + 2 * p}, got output length {l_out}")
+        raise ValueError(
+            f"{f}: expected the kernel (spanning {d * (k - 1) + 1}) to fit in the padded "
+            f"length {length + 2 * p}, got output length {l_out}"
+        )
     out = x.new_zeros(n_batch, c_out, l_out)
     for n in range(n_batch):
         for o in range(c_out):

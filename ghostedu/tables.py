@@ -26,15 +26,23 @@ class Table:
     ``css_class`` names the table for a style sheet. Cells are shown with ``str``.
     """
 
-    def __init__(self, columns: Sequence[str], rows: Iterable[Sequence[object]], *,
-                 right: Iterable[int] = (), code: Iterable[int] = (), footer: str = "",
-                 css_class: str = ""):
+    def __init__(
+        self,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[object]],
+        *,
+        right: Iterable[int] = (),
+        code: Iterable[int] = (),
+        footer: str = "",
+        css_class: str = "",
+    ):
         self.columns = tuple(str(c) for c in columns)
         self.rows = [tuple(str(v) for v in row) for row in rows]
         for i, row in enumerate(self.rows):
             if len(row) != len(self.columns):
-                raise ValueError(f"Table: expected {len(self.columns)} cells in every row, "
-                                 f"got {len(row)} in row {i}: {row!r}")
+                raise ValueError(
+                    f"Table: expected {len(self.columns)} cells in every row, got {len(row)} in row {i}: {row!r}"
+                )
         self.right = frozenset(right)
         self.code = frozenset(code)
         self.footer = footer
@@ -47,8 +55,9 @@ class Table:
         widths = [max(len(row[i]) for row in (self.columns, *self.rows)) for i in range(len(self.columns))]
 
         def line(row: tuple[str, ...]) -> str:
-            return "  ".join(cell.rjust(w) if i in self.right else cell.ljust(w)
-                             for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+            return "  ".join(
+                cell.rjust(w) if i in self.right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
+            ).rstrip()
 
         lines = [line(self.columns), "  ".join("-" * w for w in widths), *map(line, self.rows)]
         return "\n".join(lines + ([self.footer] if self.footer else []))
@@ -64,11 +73,15 @@ class Table:
 
     def _repr_html_(self) -> str:
         head = "".join(self._cell("th", c, i) for i, c in enumerate(self.columns))
-        body = "\n".join("<tr>" + "".join(self._cell("td", c, i) for i, c in enumerate(row)) + "</tr>"
-                         for row in self.rows)
+        body = "\n".join(
+            "<tr>" + "".join(self._cell("td", c, i) for i, c in enumerate(row)) + "</tr>" for row in self.rows
+        )
         css = f' class="{html.escape(self.css_class)}"' if self.css_class else ""
-        foot = (f'<tfoot><tr><td colspan="{len(self.columns)}">{html.escape(self.footer)}</td></tr></tfoot>\n'
-                if self.footer else "")
+        foot = (
+            f'<tfoot><tr><td colspan="{len(self.columns)}">{html.escape(self.footer)}</td></tr></tfoot>\n'
+            if self.footer
+            else ""
+        )
         return f"<table{css}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n{foot}</table>"
 
 

@@ -3,6 +3,7 @@
 Used by the chapters "Depthwise separable convolution", "GhostNet" and "The multi-scale 1D CNN".
 The progress bar is plain text (``tqdm.std``) so it needs no JavaScript in the page.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,12 +30,17 @@ class History:
 def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.Generator):
     order = torch.randperm(len(x), generator=generator)
     for start in range(0, len(x), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield x[idx], y[idx]
 
 
-def predict(model: nn.Module, x: torch.Tensor, forward: Callable | None = None, batch_size: int = 512,
-            dev: torch.device | None = None) -> torch.Tensor:
+def predict(
+    model: nn.Module,
+    x: torch.Tensor,
+    forward: Callable | None = None,
+    batch_size: int = 512,
+    dev: torch.device | None = None,
+) -> torch.Tensor:
     """Scores ``(N, classes)`` for inputs ``x`` ``(N, ...)``, in eval mode without autograd (the
     modes restored after), returned on the CPU.
 
@@ -42,23 +48,39 @@ def predict(model: nn.Module, x: torch.Tensor, forward: Callable | None = None, 
     dev = dev or default_device()
     forward = forward or model
     with evaluating(model.to(dev)):
-        return torch.cat([forward(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)])
+        return torch.cat([forward(x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)])
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, forward: Callable | None = None,
-             loss_fn: nn.Module | None = None, batch_size: int = 512,
-             dev: torch.device | None = None) -> tuple[float, float]:
+def evaluate(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    forward: Callable | None = None,
+    loss_fn: nn.Module | None = None,
+    batch_size: int = 512,
+    dev: torch.device | None = None,
+) -> tuple[float, float]:
     """Mean loss and accuracy (0..1) of ``model`` on ``x`` ``(N, ...)`` with labels ``y`` ``(N,)``."""
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     scores = predict(model, x, forward, batch_size, dev)
     return loss_fn(scores, y).item(), (scores.argmax(1) == y).float().mean().item()
 
 
-def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
-        test: tuple[torch.Tensor, torch.Tensor] | None = None, *, epochs: int = 5, lr: float = 1e-3,
-        batch_size: int = 64, weight_decay: float = 0.0, forward: Callable | None = None,
-        loss_fn: nn.Module | None = None, seed: int = 0, dev: torch.device | None = None,
-        progress: bool = True) -> History:
+def fit(
+    model: nn.Module,
+    train: tuple[torch.Tensor, torch.Tensor],
+    test: tuple[torch.Tensor, torch.Tensor] | None = None,
+    *,
+    epochs: int = 5,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    weight_decay: float = 0.0,
+    forward: Callable | None = None,
+    loss_fn: nn.Module | None = None,
+    seed: int = 0,
+    dev: torch.device | None = None,
+    progress: bool = True,
+) -> History:
     """Train ``model`` with Adam on ``train = (x, y)`` for ``epochs`` epochs; return its ``History``.
 
     ``forward`` is what produces the scores fed to ``loss_fn`` (default ``model``; use

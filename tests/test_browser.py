@@ -7,6 +7,7 @@ non-zero size, every formula typeset by MathJax, no code block wider than its co
 sideways). The search page must find "depthwise". One screenshot per page goes to
 ``_build/screenshots/`` for a person to look at.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,8 +30,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking"]
 
 if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)",
-                allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)", allow_module_level=True
+    )
 
 
 def toc_pages() -> list[str]:
@@ -61,8 +63,9 @@ PAGES = toc_pages()
 def built():
     """The built book; a clear failure when it is not there."""
     if not (HTML / "index.html").is_file():
-        pytest.fail(f"{HTML} is missing: build the book first (`make test` does it: "
-                    "jupyter-book build . -W -n --keep-going)")
+        pytest.fail(
+            f"{HTML} is missing: build the book first (`make test` does it: jupyter-book build . -W -n --keep-going)"
+        )
     return HTML
 
 
@@ -97,12 +100,21 @@ class PageLog:
     def __init__(self, page, origin: str):
         self.errors: list[str] = []
         self.outside: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text} ({m.location.get('url')})"))
+        page.on(
+            "console",
+            lambda m: m.type == "error" and self.errors.append(f"console: {m.text} ({m.location.get('url')})"),
+        )
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
-        page.on("request", lambda r: urlparse(r.url).scheme in ("http", "https")
-                and not r.url.startswith(origin) and self.outside.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                urlparse(r.url).scheme in ("http", "https")
+                and not r.url.startswith(origin)
+                and self.outside.append(r.url)
+            ),
+        )
 
 
 def open_page(browser, site: str, path: str):
@@ -110,15 +122,19 @@ def open_page(browser, site: str, path: str):
     log = PageLog(page, site)
     page.goto(f"{site}/{path}", wait_until="load")
     # MathJax 3 resolves startup.promise once the page's formulas are typeset.
-    page.evaluate("async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise) "
-                  "await MathJax.startup.promise; }")
+    page.evaluate(
+        "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise) "
+        "await MathJax.startup.promise; }"
+    )
     return page, log
 
 
 MATH_STATE = """() => {
   const math = [...document.querySelectorAll('.math')];
-  const untypeset = math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80));
-  const errors = [...document.querySelectorAll('mjx-merror')].map(el => el.getAttribute('data-mjx-error') || el.textContent);
+  const untypeset = math.filter(el => !el.querySelector('mjx-container'))
+    .map(el => el.textContent.slice(0, 80));
+  const errors = [...document.querySelectorAll('mjx-merror')]
+    .map(el => el.getAttribute('data-mjx-error') || el.textContent);
   // Visible prose only: code, outputs shown as text, and scripts may hold TeX-like text on purpose.
   const body = document.querySelector('main') || document.body;
   const clone = body.cloneNode(true);
@@ -139,7 +155,8 @@ IMAGE_STATE = """() => [...document.querySelectorAll('img')].map(img => {
 EXPAND = """() => {
   document.querySelectorAll('details').forEach(d => d.open = true);
   document.querySelectorAll('.toggle-hidden').forEach(el => el.classList.remove('toggle-hidden'));
-  document.querySelectorAll('button.toggle-button').forEach(b => { if (b.getAttribute('aria-expanded') === 'false') b.click(); });
+  document.querySelectorAll('button.toggle-button')
+    .forEach(b => { if (b.getAttribute('aria-expanded') === 'false') b.click(); });
 }"""
 
 # Code blocks (notebook cells and fenced code) that are wider than the page's column scroll sideways:
@@ -181,16 +198,24 @@ def test_page(browser, site, docname):
     assert math["containers"] >= math["n"], f"{docname}: {math['n']} formulas but {math['containers']} typeset"
     raw = RAW_TEX.findall(math["text"])
     assert not raw, f"{docname}: raw TeX left in the text: {raw[:5]}"
-    bad = [img for img in images if not (img["complete"] and img["natural"] > 0)
-           or img["content"] and not (img["width"] > 0 and img["height"] > 0)]
+    bad = [
+        img
+        for img in images
+        if not (img["complete"] and img["natural"] > 0)
+        or img["content"]
+        and not (img["width"] > 0 and img["height"] > 0)
+    ]
     assert not bad, f"{docname}: images that are missing or drawn with zero size: {bad}"
     assert not wide, f"{docname}: code blocks wider than the page (they scroll sideways): {wide[:5]}"
 
 
 def test_math_is_typeset_where_the_source_has_math(browser, site):
     """A page with formulas in its source gets MathJax's output (guards against MathJax not loading at all)."""
-    with_math = [p for p in PAGES if (ROOT / f"{p}.md").is_file()
-                 and re.search(r"\$[^$\n]+\$", (ROOT / f"{p}.md").read_text(encoding="utf-8"))]
+    with_math = [
+        p
+        for p in PAGES
+        if (ROOT / f"{p}.md").is_file() and re.search(r"\$[^$\n]+\$", (ROOT / f"{p}.md").read_text(encoding="utf-8"))
+    ]
     assert with_math, "no Markdown page with $...$ math to check"
     page, log = open_page(browser, site, f"{with_math[0]}.html")
     try:
@@ -227,7 +252,7 @@ def test_no_page_loads_anything_from_the_network(built):
                 continue  # <link rel="canonical"> etc. load nothing
             offenders.setdefault(str(path.relative_to(HTML)), []).append(text[:120])
     assert not offenders, offenders
-    mathjax = (HTML / "_static" / "mathjax" / "tex-chtml.js")
+    mathjax = HTML / "_static" / "mathjax" / "tex-chtml.js"
     assert mathjax.is_file(), "MathJax is not served from the book's _static folder"
 
 
@@ -260,8 +285,11 @@ def test_api_reference_documents_every_module(built):
             continue
         parent = info.name.rsplit(".", 1)[0]
         module = importlib.import_module(info.name)
-        public = [n for n, v in vars(module).items() if not n.startswith("_")
-                  and getattr(v, "__module__", None) == info.name and callable(v)]
+        public = [
+            n
+            for n, v in vars(module).items()
+            if not n.startswith("_") and getattr(v, "__module__", None) == info.name and callable(v)
+        ]
         exported = set(getattr(importlib.import_module(parent), "__all__", []))
         if parent not in documented or not set(public) & exported:
             missing.append(info.name)
@@ -281,6 +309,7 @@ def test_notebook_pages_have_download_and_launch_buttons(built):
         assert re.search(rf'href="[^"]*_sources/{re.escape(docname)}\.ipynb"', text), f"{docname}: no .ipynb download"
         assert (HTML / "_sources" / f"{docname}.ipynb").is_file(), docname
         if repo:
-            assert f"colab.research.google.com/github/{urlparse(repo).path.strip('/')}/blob/" in text, \
+            assert f"colab.research.google.com/github/{urlparse(repo).path.strip('/')}/blob/" in text, (
                 f"{docname}: no Colab launch link"
+            )
             assert "mybinder.org/v2/gh/" in text and f"{name}.ipynb" in text, f"{docname}: no Binder launch link"

@@ -1,4 +1,5 @@
 """Tests of ghostedu.data: generated bearing vibration and shape images."""
+
 from __future__ import annotations
 
 import numpy as np

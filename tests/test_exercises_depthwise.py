@@ -1,4 +1,5 @@
 """The checks of the depthwise chapter pass on the solutions and explain wrong or missing answers."""
+
 import pytest
 from torch import nn
 
@@ -68,6 +69,7 @@ def test_linear_block_solution_and_mistakes(capsys):
     with pytest.raises(ExerciseError, match="params_change: expected 0, got -2"):
         ex.check_linear_block(linear_solution, -2)
     from ghostedu.layers import conv_dw
+
     with pytest.raises(ExerciseError, match="still has activations"):
         ex.check_linear_block(conv_dw, 0)
 

@@ -1,4 +1,5 @@
 """Checks of the chapter "Dilated (atrous) convolution": pass on the solutions, fail helpfully otherwise."""
+
 import pytest
 
 from ghostedu.exercises import ExerciseError
@@ -14,25 +15,29 @@ def test_solutions_pass(capsys):
     assert capsys.readouterr().out.count("Correct") == 7
 
 
-@pytest.mark.parametrize("check", [ex.check_valid_size, ex.check_same_padding, ex.check_receptive_field,
-                                   ex.check_no_gridding])
+@pytest.mark.parametrize(
+    "check", [ex.check_valid_size, ex.check_same_padding, ex.check_receptive_field, ex.check_no_gridding]
+)
 def test_none_is_not_answered(check):
     with pytest.raises(ExerciseError, match="not answered yet"):
         check(None)
 
 
-@pytest.mark.parametrize("check,wrong,message", [
-    (ex.check_valid_size, 62, "spans rate"),
-    (ex.check_valid_size, 52, r"not rate\*k"),
-    (ex.check_same_padding, 2, "without dilation"),
-    (ex.check_same_padding, 12, "on each side"),
-    (ex.check_receptive_field, 33, "last layer alone"),
-    (ex.check_receptive_field, 13, "without dilation"),
-    (ex.check_no_gridding, (2, 4, 6), r"(?s)grid: one output depends on only 13 of the 25.*common factor \(2\)"),
-    (ex.check_no_gridding, (1, 2, 9), r"rate 9 exceeds the field 7"),
-    (ex.check_no_gridding, (1, 3, 5), "receptive field of 19, expected at least 21"),
-    (ex.check_no_gridding, (1, 2), "expected 3 integer rates"),
-])
+@pytest.mark.parametrize(
+    "check,wrong,message",
+    [
+        (ex.check_valid_size, 62, "spans rate"),
+        (ex.check_valid_size, 52, r"not rate\*k"),
+        (ex.check_same_padding, 2, "without dilation"),
+        (ex.check_same_padding, 12, "on each side"),
+        (ex.check_receptive_field, 33, "last layer alone"),
+        (ex.check_receptive_field, 13, "without dilation"),
+        (ex.check_no_gridding, (2, 4, 6), r"(?s)grid: one output depends on only 13 of the 25.*common factor \(2\)"),
+        (ex.check_no_gridding, (1, 2, 9), r"rate 9 exceeds the field 7"),
+        (ex.check_no_gridding, (1, 3, 5), "receptive field of 19, expected at least 21"),
+        (ex.check_no_gridding, (1, 2), "expected 3 integer rates"),
+    ],
+)
 def test_wrong_answers_get_a_hint(check, wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check(wrong)

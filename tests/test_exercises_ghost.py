@@ -1,4 +1,5 @@
 """The checks of the Ghost module and GhostNet chapters pass on the solutions and explain wrong or missing answers."""
+
 import math
 
 import pytest

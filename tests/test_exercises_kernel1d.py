@@ -1,4 +1,5 @@
 """Checks of the chapter "What kernel_size means in a 1D convolution": pass on the solutions, fail helpfully."""
+
 import pytest
 
 from ghostedu.exercises import ExerciseError
@@ -13,23 +14,27 @@ def test_solutions_pass(capsys):
     assert capsys.readouterr().out.count("Correct") == 4
 
 
-@pytest.mark.parametrize("check", [ex.check_keras_kernel_shape, ex.check_causal_padding, ex.check_kernel_span_ms,
-                                   ex.check_conv1_macs])
+@pytest.mark.parametrize(
+    "check", [ex.check_keras_kernel_shape, ex.check_causal_padding, ex.check_kernel_span_ms, ex.check_conv1_macs]
+)
 def test_none_is_not_answered(check):
     with pytest.raises(ExerciseError, match="not answered yet"):
         check(None)
 
 
-@pytest.mark.parametrize("check,wrong,message", [
-    (ex.check_keras_kernel_shape, (16, 3, 5), "PyTorch's layout"),
-    (ex.check_keras_kernel_shape, (5, 16), "input channels are part of the kernel"),
-    (ex.check_causal_padding, 6, "taps are 4 samples apart"),
-    (ex.check_causal_padding, 12, "'same' padding per side"),
-    (ex.check_causal_padding, 25, "includes the current sample"),
-    (ex.check_kernel_span_ms, 32 / 12000, "in seconds"),
-    (ex.check_kernel_span_ms, 3.0, r"expected about 2.667 ms"),
-    (ex.check_conv1_macs, 64 * 32 * 4096, "stride of 8"),
-])
+@pytest.mark.parametrize(
+    "check,wrong,message",
+    [
+        (ex.check_keras_kernel_shape, (16, 3, 5), "PyTorch's layout"),
+        (ex.check_keras_kernel_shape, (5, 16), "input channels are part of the kernel"),
+        (ex.check_causal_padding, 6, "taps are 4 samples apart"),
+        (ex.check_causal_padding, 12, "'same' padding per side"),
+        (ex.check_causal_padding, 25, "includes the current sample"),
+        (ex.check_kernel_span_ms, 32 / 12000, "in seconds"),
+        (ex.check_kernel_span_ms, 3.0, r"expected about 2.667 ms"),
+        (ex.check_conv1_macs, 64 * 32 * 4096, "stride of 8"),
+    ],
+)
 def test_wrong_answers_get_a_hint(check, wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check(wrong)

@@ -1,4 +1,5 @@
 """The checks of the multi-scale 1D CNN chapters: pass on the solutions, explain wrong and missing answers."""
+
 import pytest
 from torch import nn
 
@@ -11,8 +12,13 @@ def test_stage_lengths_match_the_formulas():
     assert ex.net_stage_lengths(1024) == dict(conv1_len=128, pool1_len=64, branch_len=8, pool2_len=1, n_features=768)
     conv1 = (2000 + 2 * 12 - 32) // 8 + 1
     branch = conv1 // 2 // 2 // 2 // 2
-    assert ex.net_stage_lengths(2000) == dict(conv1_len=conv1, pool1_len=conv1 // 2, branch_len=branch,
-                                              pool2_len=branch - 7, n_features=3 * 256 * (branch - 7))
+    assert ex.net_stage_lengths(2000) == dict(
+        conv1_len=conv1,
+        pool1_len=conv1 // 2,
+        branch_len=branch,
+        pool2_len=branch - 7,
+        n_features=3 * 256 * (branch - 7),
+    )
 
 
 def test_lengths(capsys):
@@ -59,7 +65,13 @@ class StubNet(Net):
 def test_any_length(capsys):
     ex.check_any_length(AnyLengthNet)
     assert capsys.readouterr().out.startswith("Correct: AnyLengthNet")
-    with pytest.raises(ExerciseError, match=r"length 128 fails: ValueError: Net: an input of length L=128 is too short: pool2 gets 1 position.*\nHint: after the branches"):
+    with pytest.raises(
+        ExerciseError,
+        match=(
+            r"length 128 fails: ValueError: Net: an input of length L=128 is too short: pool2 gets 1 position.*\nHint: "
+            r"after the branches"
+        ),
+    ):
         ex.check_any_length(Net)
     with pytest.raises(ExerciseError, match=r"outputs differ from Net's.*\nHint: .*AdaptiveMaxPool1d"):
         ex.check_any_length(AveragingNet)

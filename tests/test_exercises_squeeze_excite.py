@@ -1,4 +1,5 @@
 """The checks of the squeeze-and-excitation chapter pass on the solutions and explain wrong or missing answers."""
+
 import pytest
 
 from ghostedu.exercises import ExerciseError

@@ -1,4 +1,5 @@
 """The shared pieces: device and seeding, counting, timing, the training loop, plots, exercise checks."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -66,8 +67,9 @@ def test_fit_learns_and_is_reproducible():
     for _ in range(2):
         ghostedu.seed_everything(0)
         model = nn.Linear(2, 2)
-        histories.append(train.fit(model, (x, y), test=(x, y), epochs=15, lr=0.05, batch_size=32, seed=1,
-                                   dev="cpu", progress=False))
+        histories.append(
+            train.fit(model, (x, y), test=(x, y), epochs=15, lr=0.05, batch_size=32, seed=1, dev="cpu", progress=False)
+        )
     h = histories[0]
     assert len(h.train_loss) == len(h.test_acc) == 15
     assert h.train_loss[-1] < h.train_loss[0] and h.test_acc[-1] > 0.95

@@ -13,10 +13,10 @@ import ast
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ghostedu"
@@ -86,8 +86,7 @@ def test_imports_point_down(path):
     part = name.split(".")[0]
     allowed = ALLOWED[part]
     inside = {m for m in imports_of(path) if not m.startswith("<outside>:")}
-    wrong = sorted(m or "ghostedu" for m in inside
-                   if not any(m == a or m.startswith(a + ".") for a in allowed))
+    wrong = sorted(m or "ghostedu" for m in inside if not any(m == a or m.startswith(a + ".") for a in allowed))
     assert not wrong, f"ghostedu.{name} imports {wrong}; {part or 'the package'} may import only {sorted(allowed)}"
 
 
@@ -116,7 +115,8 @@ def test_pyproject_declares_what_the_package_imports():
 def test_requirements_pin_every_declared_package():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = _declared(project["dependencies"]) | {
-        d for extra in project["optional-dependencies"].values() for d in _declared(extra)}
+        d for extra in project["optional-dependencies"].values() for d in _declared(extra)
+    }
     pins = {}
     for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):

@@ -5,6 +5,7 @@ at least 98% of a held-out 0 dB test set, within 20 s of training.
 The time is measured as CPU time on one thread, which other programs sharing the machine do not
 inflate the way they inflate wall-clock time.
 """
+
 import time
 
 import pytest
@@ -33,8 +34,18 @@ def test_net_reaches_98_percent_at_0_db_within_20_s(one_thread):
     ghostedu.seed_everything(0)
     net = Net()
     start = time.process_time()
-    history = fit(net, (x_train, y_train), test=(x_test, y_test), epochs=4, lr=1e-3, batch_size=64,
-                  forward=net.logits, seed=0, dev=cpu, progress=False)
+    history = fit(
+        net,
+        (x_train, y_train),
+        test=(x_test, y_test),
+        epochs=4,
+        lr=1e-3,
+        batch_size=64,
+        forward=net.logits,
+        seed=0,
+        dev=cpu,
+        progress=False,
+    )
     seconds = time.process_time() - start
     assert history.test_acc[-1] >= 0.98, f"test accuracy at 0 dB {history.test_acc[-1]:.3f} < 0.98"
     assert seconds < 20, f"training used {seconds:.1f} s of CPU time, expected < 20 s"

@@ -1,4 +1,5 @@
 """ghostedu.shapes: formulas against real layers, receptive fields, trace, accepted lengths."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,10 +21,10 @@ from ghostedu.shapes import (
     trace,
 )
 
-
 # ---------------------------------------------------------------------------
 # The seed network, rebuilt here so these tests do not depend on ghostedu.models
 # ---------------------------------------------------------------------------
+
 
 class FlattenConcat(nn.Module):
     """Several (N, ...) tensors -> each flattened from dim 1, concatenated along dim 1."""
@@ -69,8 +70,10 @@ class InterleavedSeedNet(SeedNet):
         x = self.BN(self.pool1(self.conv1(x)))
         xs = [x, x, x]
         for i in (1, 2, 3):
-            xs = [getattr(self, f"pool{k}_{i}")(F.relu(getattr(self, f"conv{k}_{i}")(b)))
-                  for k, b in zip(self.KERNELS, xs)]
+            xs = [
+                getattr(self, f"pool{k}_{i}")(F.relu(getattr(self, f"conv{k}_{i}")(b)))
+                for k, b in zip(self.KERNELS, xs)
+            ]
         return self.softmax(self.fc(torch.cat([self.pool2(b).flatten(1) for b in xs], dim=1)))
 
 
@@ -127,8 +130,14 @@ def test_conv_output_length_matches_conv1d(length, k, s, p, d):
 
 
 @settings(max_examples=60, deadline=None)
-@given(h=lengths, w=lengths, k=st.tuples(kernels, kernels), s=st.tuples(strides, strides),
-       p=st.tuples(paddings, paddings), d=st.tuples(dilations, dilations))
+@given(
+    h=lengths,
+    w=lengths,
+    k=st.tuples(kernels, kernels),
+    s=st.tuples(strides, strides),
+    p=st.tuples(paddings, paddings),
+    d=st.tuples(dilations, dilations),
+)
 def test_conv_output_length_matches_conv2d_per_axis(h, w, k, s, p, d):
     expected_h = ours(conv_output_length, h, k[0], s[0], p[0], d[0])
     expected_w = ours(conv_output_length, w, k[1], s[1], p[1], d[1])
@@ -179,16 +188,42 @@ def test_known_values():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: conv_output_length(4, 3, dilation=3), r"conv_output_length: expected the window \(kernel_size=3, dilation=3, spanning 7\) to fit in the padded length 4 \+ 2\*0 = 4, got output length floor\(\(4 \+ 2\*0 - 3\*\(3 - 1\) - 1\)/1\) \+ 1 = -2"),
+        (
+            lambda: conv_output_length(4, 3, dilation=3),
+            r"conv_output_length: expected the window \(kernel_size=3, dilation=3, spanning 7\) to fit in the padded "
+            r"length 4 \+ 2\*0 = 4, got output length floor\(\(4 \+ 2\*0 - 3\*\(3 - 1\) - 1\)/1\) \+ 1 = -2",
+        ),
         (lambda: conv_output_length(0, 3), r"conv_output_length: expected length to be an integer >= 1, got 0"),
-        (lambda: conv_output_length(10, 3, stride=1.5), r"conv_output_length: expected stride to be an integer >= 1, got 1.5"),
-        (lambda: conv_output_length(10, 3, padding=-1), r"conv_output_length: expected padding to be an integer >= 0, got -1"),
-        (lambda: pool_output_length(10, 2, padding=2), r"pool_output_length: expected padding <= kernel_size // 2 = 1 .*got padding=2"),
+        (
+            lambda: conv_output_length(10, 3, stride=1.5),
+            r"conv_output_length: expected stride to be an integer >= 1, got 1.5",
+        ),
+        (
+            lambda: conv_output_length(10, 3, padding=-1),
+            r"conv_output_length: expected padding to be an integer >= 0, got -1",
+        ),
+        (
+            lambda: pool_output_length(10, 2, padding=2),
+            r"pool_output_length: expected padding <= kernel_size // 2 = 1 .*got padding=2",
+        ),
         (lambda: pool_output_length(1, 2), r"pool_output_length: expected the window .* got output length floor"),
-        (lambda: conv_transpose_output_length(4, 3, stride=2, output_padding=2), r"conv_transpose_output_length: expected output_padding smaller than stride or dilation"),
-        (lambda: conv_transpose_output_length(1, 1, padding=1), r"conv_transpose_output_length: expected a positive output length, got \(1 - 1\)\*1 - 2\*1 \+ 1\*\(1 - 1\) \+ 0 \+ 1 = -1"),
-        (lambda: effective_kernel_size(0, 1), r"effective_kernel_size: expected kernel_size to be an integer >= 1, got 0"),
-        (lambda: effective_kernel_size(3, True), r"effective_kernel_size: expected dilation to be an integer >= 1, got True"),
+        (
+            lambda: conv_transpose_output_length(4, 3, stride=2, output_padding=2),
+            r"conv_transpose_output_length: expected output_padding smaller than stride or dilation",
+        ),
+        (
+            lambda: conv_transpose_output_length(1, 1, padding=1),
+            r"conv_transpose_output_length: expected a positive output length, got \(1 - 1\)\*1 - 2\*1 \+ 1\*\(1 - 1\) "
+            r"\+ 0 \+ 1 = -1",
+        ),
+        (
+            lambda: effective_kernel_size(0, 1),
+            r"effective_kernel_size: expected kernel_size to be an integer >= 1, got 0",
+        ),
+        (
+            lambda: effective_kernel_size(3, True),
+            r"effective_kernel_size: expected dilation to be an integer >= 1, got True",
+        ),
     ],
 )
 def test_formula_errors(call, message):
@@ -199,6 +234,7 @@ def test_formula_errors(call, message):
 # ---------------------------------------------------------------------------
 # 2. Receptive field
 # ---------------------------------------------------------------------------
+
 
 def test_receptive_field_known_values():
     assert receptive_field([(3, 1)] * 3).receptive_field == 7
@@ -212,9 +248,13 @@ def test_receptive_field_known_values():
 
 def test_receptive_field_from_modules():
     stack = nn.Sequential(
-        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
         nn.Sequential(nn.Conv2d(8, 8, 3, stride=2), nn.ReLU()),
-        nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, dilation=2), nn.Dropout(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, dilation=2),
+        nn.Dropout(),
     )
     result = receptive_field(stack)
     assert [step.name for step in result.layers] == ["0", "3.0", "4", "5"]
@@ -246,12 +286,25 @@ def test_receptive_field_is_what_one_output_sees(layers):
 @pytest.mark.parametrize(
     "layers, message",
     [
-        (nn.Sequential(nn.Conv1d(1, 1, 3), nn.Flatten(), nn.Linear(3, 2)), r"receptive_field: expected convolution and pooling layers, got 1 \(Flatten\), which mixes all positions"),
+        (
+            nn.Sequential(nn.Conv1d(1, 1, 3), nn.Flatten(), nn.Linear(3, 2)),
+            r"receptive_field: expected convolution and pooling layers, got 1 \(Flatten\), which mixes all positions",
+        ),
         ([nn.ConvTranspose1d(1, 1, 3)], r"receptive_field: .*got 0 \(ConvTranspose1d\): transposed"),
-        ([nn.Conv2d(1, 1, (3, 5))], r"receptive_field: expected the same kernel_size on every axis, got kernel_size=\(3, 5\) in 0 \(Conv2d\)"),
-        ([(3,)], r"receptive_field: expected \(kernel_size, stride\[, dilation\]\) tuples or modules, got \(3,\) at position 0"),
+        (
+            [nn.Conv2d(1, 1, (3, 5))],
+            r"receptive_field: expected the same kernel_size on every axis, got kernel_size=\(3, 5\) in 0 \(Conv2d\)",
+        ),
+        (
+            [(3,)],
+            r"receptive_field: expected \(kernel_size, stride\[, dilation\]\) tuples or modules, got \(3,\) at "
+            r"position 0",
+        ),
         ([(3, 0)], r"receptive_field: expected stride of layer 0 to be an integer >= 1, got 0"),
-        (nn.Sequential(nn.Sequential(nn.Conv1d(1, 1, 3)), nn.TransformerEncoderLayer(4, 1)), r"receptive_field: expected an nn.Sequential or a list of layers, got 1 \(TransformerEncoderLayer\)"),
+        (
+            nn.Sequential(nn.Sequential(nn.Conv1d(1, 1, 3)), nn.TransformerEncoderLayer(4, 1)),
+            r"receptive_field: expected an nn.Sequential or a list of layers, got 1 \(TransformerEncoderLayer\)",
+        ),
         (3, r"receptive_field: expected a sequence of layers or an nn.Sequential, got 3"),
     ],
 )
@@ -263,6 +316,7 @@ def test_receptive_field_errors(layers, message):
 # ---------------------------------------------------------------------------
 # 3. trace
 # ---------------------------------------------------------------------------
+
 
 def expected_seed_names() -> list[str]:
     names = ["conv1", "pool1", "BN"]
@@ -349,16 +403,16 @@ def test_trace_formulas_of_2d_and_other_layers():
     assert t["0"].formula == "H = W = floor((112 + 2*1 - 3)/2) + 1 = 56"
     assert t["0"].num_params == conv_params(3, 8, 3, 3)
     assert t["1"].formula == "H = W = ceil((56 + 2*1 - 3)/2) + 1 = 29"
-    assert t["2"].formula == ("H = floor((29 - 2*(3 - 1) - 1)/1) + 1 = 25, "
-                              "W = floor((29 - 1)/1) + 1 = 29")
+    assert t["2"].formula == ("H = floor((29 - 2*(3 - 1) - 1)/1) + 1 = 25, W = floor((29 - 1)/1) + 1 = 29")
     assert t["3"].formula == "H = (25 - 1)*2 - 2*1 + 4 = 50, W = (29 - 1)*2 - 2*1 + 4 = 58"
     assert t["4"].formula == "H = 2, W = 1 (adaptive, from 50 x 58)"
     assert t["5"].formula == "4 x 2 x 1 = 8"
     assert t["6"].formula == "8 -> 3"
     assert t.output_shape == (1, 3)
 
-    one_d = trace(nn.Sequential(nn.Conv1d(1, 2, 3, dilation=2), nn.AvgPool1d(2), nn.Conv1d(2, 2, 3, padding="same")),
-                  (2, 1, 10))
+    one_d = trace(
+        nn.Sequential(nn.Conv1d(1, 2, 3, dilation=2), nn.AvgPool1d(2), nn.Conv1d(2, 2, 3, padding="same")), (2, 1, 10)
+    )
     assert one_d["0"].formula == "L = floor((10 - 2*(3 - 1) - 1)/1) + 1 = 6"
     assert one_d["1"].formula == "L = floor((6 - 2)/2) + 1 = 3"
     assert one_d["2"].formula == "L = 3 (padding='same')"
@@ -418,8 +472,20 @@ def test_trace_of_a_shared_conv_counts_params_once_in_text():
 @pytest.mark.parametrize(
     "model, size, depth, error, message",
     [
-        (nn.Conv1d(1, 2, 3), (1, 3, 8), None, ValueError, r"trace: expected a model that runs on an input of size \(1, 3, 8\), got an error"),
-        (nn.Conv1d(1, 2, 3), (1, 0, 8), None, ValueError, r"trace: expected every entry of input_size to be an integer >= 1, got 0"),
+        (
+            nn.Conv1d(1, 2, 3),
+            (1, 3, 8),
+            None,
+            ValueError,
+            r"trace: expected a model that runs on an input of size \(1, 3, 8\), got an error",
+        ),
+        (
+            nn.Conv1d(1, 2, 3),
+            (1, 0, 8),
+            None,
+            ValueError,
+            r"trace: expected every entry of input_size to be an integer >= 1, got 0",
+        ),
         (nn.Conv1d(1, 2, 3), "1x1x8", None, ValueError, r"trace: expected input_size as a sequence of ints"),
         (nn.Conv1d(1, 2, 3), (1, 1, 8), -1, ValueError, r"trace: expected depth to be an integer >= 0, got -1"),
     ],
@@ -437,6 +503,7 @@ def test_trace_unknown_name(seed_trace):
 # ---------------------------------------------------------------------------
 # 4. accepted_input_lengths
 # ---------------------------------------------------------------------------
+
 
 def test_accepted_input_lengths_of_the_seed_net(seed_net):
     calls = []
@@ -475,11 +542,13 @@ def test_accepted_input_lengths_of_a_conv_stack():
     # conv: L - 2; pool: floor((L - 2 - 2)/2) + 1; 4 channels x 10 positions = 40 features
     model = nn.Sequential(nn.Conv1d(1, 4, 3), nn.ReLU(), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(40, 2))
     assert accepted_input_lengths(model, max_length=200) == range(22, 24)
-    strided = nn.Sequential(nn.Conv1d(2, 3, 4, stride=3, padding=1), nn.AvgPool1d(2, ceil_mode=True),
-                            nn.Flatten(), nn.Linear(3 * 5, 1))
+    strided = nn.Sequential(
+        nn.Conv1d(2, 3, 4, stride=3, padding=1), nn.AvgPool1d(2, ceil_mode=True), nn.Flatten(), nn.Linear(3 * 5, 1)
+    )
     assert accepted_input_lengths(strided, max_length=100) == by_running(strided, 100, in_channels=2)
-    assert accepted_input_lengths(nn.Sequential(nn.AdaptiveAvgPool1d(3), nn.Flatten(), nn.Linear(6, 1)),
-                                  max_length=50, in_channels=2) == range(1, 51)
+    assert accepted_input_lengths(
+        nn.Sequential(nn.AdaptiveAvgPool1d(3), nn.Flatten(), nn.Linear(6, 1)), max_length=50, in_channels=2
+    ) == range(1, 51)
 
 
 class FunctionalPool(nn.Module):
@@ -523,8 +592,12 @@ def test_accepted_input_lengths_of_any_layers(model):
 
 
 @settings(max_examples=200, deadline=None)
-@given(steps=st.lists(st.integers(1, 9), min_size=1, max_size=4), short=st.integers(0, 30),
-       target=st.integers(0, 60), max_length=st.integers(1, 120))
+@given(
+    steps=st.lists(st.integers(1, 9), min_size=1, max_size=4),
+    short=st.integers(0, 30),
+    target=st.integers(0, 60),
+    max_length=st.integers(1, 120),
+)
 def test_lengths_giving_is_the_brute_force_range(steps, short, target, max_length):
     def count(length):  # a staircase: None below `short`, then non-decreasing
         return None if length < short else sum(length // s for s in steps)
@@ -546,13 +619,43 @@ def test_output_length_formula_text():
 @pytest.mark.parametrize(
     "model, kwargs, message",
     [
-        (nn.Sequential(nn.Conv1d(1, 2, 3)), {}, r"accepted_input_lengths: expected a model containing an nn.Linear, got Sequential without one"),
-        (nn.Sequential(nn.Flatten(), nn.Linear(4, 1)), {}, r"expected a model with an nn.Conv1d to take in_channels from"),
-        (nn.Sequential(nn.Conv1d(1, 4, 3), nn.Flatten(), nn.Linear(42, 1)), {"max_length": 100}, r"accepted_input_lengths: expected some input length in 1..100 to give 42 features to 2 \(Linear\), got none: L=12 gives 40 and L=13 gives 44"),
-        (nn.Sequential(nn.Conv1d(1, 4, 3), nn.Linear(4, 1)), {"max_length": 64}, r"expected 1 \(Linear\) to receive flattened \(N, features\) input, got shape \(1, 4, \d+\)"),
-        (nn.Sequential(nn.Conv1d(1, 4, 3), nn.Flatten(), nn.Linear(4, 1)), {"max_length": 0}, r"accepted_input_lengths: expected max_length to be an integer >= 1, got 0"),
-        (nn.Sequential(nn.Conv1d(1, 4, 300), nn.Flatten(), nn.Linear(4, 1)), {"max_length": 64}, r"accepted_input_lengths: expected some input length in 1..64 to give 4 features to 2 \(Linear\), got none: L=64 gives none \(too short\); the model stopped before 2 at L=\d+: RuntimeError"),
-        (nn.Sequential(nn.Conv1d(1, 4, 3), nn.Flatten(), nn.LazyLinear(1)), {}, r"expected 2 to know its in_features, got an nn.LazyLinear not yet initialized"),
+        (
+            nn.Sequential(nn.Conv1d(1, 2, 3)),
+            {},
+            r"accepted_input_lengths: expected a model containing an nn.Linear, got Sequential without one",
+        ),
+        (
+            nn.Sequential(nn.Flatten(), nn.Linear(4, 1)),
+            {},
+            r"expected a model with an nn.Conv1d to take in_channels from",
+        ),
+        (
+            nn.Sequential(nn.Conv1d(1, 4, 3), nn.Flatten(), nn.Linear(42, 1)),
+            {"max_length": 100},
+            r"accepted_input_lengths: expected some input length in 1..100 to give 42 features to 2 \(Linear\), got "
+            r"none: L=12 gives 40 and L=13 gives 44",
+        ),
+        (
+            nn.Sequential(nn.Conv1d(1, 4, 3), nn.Linear(4, 1)),
+            {"max_length": 64},
+            r"expected 1 \(Linear\) to receive flattened \(N, features\) input, got shape \(1, 4, \d+\)",
+        ),
+        (
+            nn.Sequential(nn.Conv1d(1, 4, 3), nn.Flatten(), nn.Linear(4, 1)),
+            {"max_length": 0},
+            r"accepted_input_lengths: expected max_length to be an integer >= 1, got 0",
+        ),
+        (
+            nn.Sequential(nn.Conv1d(1, 4, 300), nn.Flatten(), nn.Linear(4, 1)),
+            {"max_length": 64},
+            r"accepted_input_lengths: expected some input length in 1..64 to give 4 features to 2 \(Linear\), got "
+            r"none: L=64 gives none \(too short\); the model stopped before 2 at L=\d+: RuntimeError",
+        ),
+        (
+            nn.Sequential(nn.Conv1d(1, 4, 3), nn.Flatten(), nn.LazyLinear(1)),
+            {},
+            r"expected 2 to know its in_features, got an nn.LazyLinear not yet initialized",
+        ),
     ],
 )
 def test_accepted_input_lengths_errors(model, kwargs, message):

@@ -7,6 +7,7 @@ or with the stub's NotImplementedError "YOUR CODE HERE"), then the original solu
 again (which must print "Correct"), and goes on. One test class per chapter notebook, so that
 pytest-xdist's ``--dist loadscope`` spreads the notebooks over the workers.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,8 +22,15 @@ import nbformat
 import pytest
 
 from booktools import student
-from booktools.student import (SETUP_TAG, SOLUTION_TAG, SolutionRegionError, add_setup_cell, make_student_copy,
-                              stub_cell_source, student_notebook)
+from booktools.student import (
+    SETUP_TAG,
+    SOLUTION_TAG,
+    SolutionRegionError,
+    add_setup_cell,
+    make_student_copy,
+    stub_cell_source,
+    student_notebook,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
@@ -115,16 +123,22 @@ def _slice(cells: list[tuple[tuple, nbformat.NotebookNode]]) -> list[tuple[tuple
     return kept[::-1]
 
 
-def roundtrip_notebook(original: nbformat.NotebookNode, name: str,
-                       only_needed: bool = True) -> tuple[nbformat.NotebookNode, int]:
+def roundtrip_notebook(
+    original: nbformat.NotebookNode, name: str, only_needed: bool = True
+) -> tuple[nbformat.NotebookNode, int]:
     """The cells to run: the student copy's code cells up to the last check (with ``only_needed``,
     only those the exercises depend on, see :func:`_slice`), where each exercise is run as
     stub -> check -> solution -> check. Returns the notebook and the number of exercises."""
     stub = student_notebook(original, name)
     cells = list(zip(original.cells, stub.cells))
-    last_check = max((i for i, (o, _) in enumerate(cells)
-                      if o.cell_type == "code" and not _is_solution(o)
-                      and any(_is_solution(c) for c, _ in cells[:i])), default=-1)
+    last_check = max(
+        (
+            i
+            for i, (o, _) in enumerate(cells)
+            if o.cell_type == "code" and not _is_solution(o) and any(_is_solution(c) for c, _ in cells[:i])
+        ),
+        default=-1,
+    )
     plan, pending, exercise = [], [], 0
     for orig, stubbed in cells[: last_check + 1]:
         if orig.cell_type != "code":
@@ -175,8 +189,9 @@ def _execute_roundtrip(original: nbformat.NotebookNode, name: str, cwd: Path, on
 
     run, n_exercises = roundtrip_notebook(original, name, only_needed=only_needed)
     assert n_exercises, f"{name}: no exercise (a cell tagged {SOLUTION_TAG!r} followed by a check cell)"
-    NotebookClient(run, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        run, timeout=600, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+    ).execute()
     problems = []
     for cell in run.cells:
         role, ex = cell.metadata["roundtrip"]["role"], cell.metadata["roundtrip"]["exercise"]
@@ -186,13 +201,16 @@ def _execute_roundtrip(original: nbformat.NotebookNode, name: str, cwd: Path, on
             if err is None:
                 problems.append(f"{where}: the check passed on the stub:\n{cell.source}")
             elif err.ename not in STUB_ERRORS:
-                problems.append(f"{where}: on the stub the check raised {err.ename}: {err.evalue} "
-                                f"(expected an ExerciseError saying what is missing)")
+                problems.append(
+                    f"{where}: on the stub the check raised {err.ename}: {err.evalue} "
+                    f"(expected an ExerciseError saying what is missing)"
+                )
             elif err.ename == "NotImplementedError" and "YOUR CODE HERE" not in err.evalue:
                 problems.append(f"{where}: NotImplementedError without 'YOUR CODE HERE': {err.evalue}")
             elif err.ename == "ExerciseError" and not re.search(r"not answered|YOUR CODE HERE|Hint", err.evalue):
-                problems.append(f"{where}: the check's message on the stub does not say that the answer "
-                                f"is missing: {err.evalue!r}")
+                problems.append(
+                    f"{where}: the check's message on the stub does not say that the answer is missing: {err.evalue!r}"
+                )
         elif role == "check-solution":
             if err is not None:
                 problems.append(f"{where}: the check fails on the solution: {err.ename}: {err.evalue}")
@@ -216,31 +234,43 @@ def _code(source: str, tags=()) -> nbformat.NotebookNode:
 
 def _exercise(label: str, solution: str, check: str) -> list:
     md = nbformat.v4.new_markdown_cell
-    return [md(f"```{{exercise}} {label}\n:label: ex-test-{label}\n\nDo it.\n```"),
-            md(f"```{{solution-start}} ex-test-{label}\n:class: dropdown\n```"),
-            _code(f"# BEGIN SOLUTION\n{solution}\n# END SOLUTION", tags=[SOLUTION_TAG]),
-            md("```{solution-end}\n```"),
-            _code(check)]
+    return [
+        md(f"```{{exercise}} {label}\n:label: ex-test-{label}\n\nDo it.\n```"),
+        md(f"```{{solution-start}} ex-test-{label}\n:class: dropdown\n```"),
+        _code(f"# BEGIN SOLUTION\n{solution}\n# END SOLUTION", tags=[SOLUTION_TAG]),
+        md("```{solution-end}\n```"),
+        _code(check),
+    ]
 
 
 def synthetic_notebook() -> nbformat.NotebookNode:
     md = nbformat.v4.new_markdown_cell
     cells = [
         md("# A synthetic chapter\n\nTwo numbers, a function and a class to write."),
-        _code("from torch import nn\n\nfrom ghostedu.exercises import ExerciseError, check_true, check_value\n"
-              "from ghostedu.layers import conv_dw"),
-        *_exercise("count", "n_params = sum(p.numel() for p in conv_dw(32, 64).parameters())",
-                   "check_value('n_params', n_params, 2528, hint='count both convolutions and both norms')"),
-        *_exercise("pair", "kernel, stride = 3, 2",
-                   "check_value('kernel', kernel, 3)\ncheck_value('stride', stride, 2)"),
-        *_exercise("function",
-                   'def out_length(length: int, k: int, s: int = 1) -> int:\n'
-                   '    """Output length of a valid convolution."""\n    return (length - k) // s + 1',
-                   "check_value('out_length(10, 3, 2)', out_length(10, 3, 2), 4)"),
-        *_exercise("class",
-                   "class Doubler(nn.Module):\n    def forward(self, x):\n        return 2 * x",
-                   "check_true('Doubler', issubclass(Doubler, nn.Module), 'Doubler must be an nn.Module')\n"
-                   "check_value('Doubler()(3)', Doubler()(3), 6)"),
+        _code(
+            "from torch import nn\n\nfrom ghostedu.exercises import ExerciseError, check_true, check_value\n"
+            "from ghostedu.layers import conv_dw"
+        ),
+        *_exercise(
+            "count",
+            "n_params = sum(p.numel() for p in conv_dw(32, 64).parameters())",
+            "check_value('n_params', n_params, 2528, hint='count both convolutions and both norms')",
+        ),
+        *_exercise(
+            "pair", "kernel, stride = 3, 2", "check_value('kernel', kernel, 3)\ncheck_value('stride', stride, 2)"
+        ),
+        *_exercise(
+            "function",
+            "def out_length(length: int, k: int, s: int = 1) -> int:\n"
+            '    """Output length of a valid convolution."""\n    return (length - k) // s + 1',
+            "check_value('out_length(10, 3, 2)', out_length(10, 3, 2), 4)",
+        ),
+        *_exercise(
+            "class",
+            "class Doubler(nn.Module):\n    def forward(self, x):\n        return 2 * x",
+            "check_true('Doubler', issubclass(Doubler, nn.Module), 'Doubler must be an nn.Module')\n"
+            "check_value('Doubler()(3)', Doubler()(3), 6)",
+        ),
         md("## Summary\n\nDone."),
         _code("print('after the exercises')"),
     ]
@@ -264,10 +294,16 @@ def test_student_copy_of_synthetic_notebook(tmp_path):
     text = "\n".join(cell.source for cell in nb.cells)
     for leaked in ["BEGIN SOLUTION", "numel", "kernel, stride = 3, 2", "// s + 1", "return 2 * x"]:
         assert leaked not in text
-    for stub in ["n_params = None  # YOUR CODE HERE", "kernel = None  # YOUR CODE HERE",
-                 "stride = None  # YOUR CODE HERE", 'raise NotImplementedError("out_length: YOUR CODE HERE")',
-                 "def out_length(length: int, k: int, s: int=1) -> int:", '"""Output length of a valid convolution."""',
-                 "class Doubler(nn.Module):", 'raise NotImplementedError("Doubler.forward: YOUR CODE HERE")']:
+    for stub in [
+        "n_params = None  # YOUR CODE HERE",
+        "kernel = None  # YOUR CODE HERE",
+        "stride = None  # YOUR CODE HERE",
+        'raise NotImplementedError("out_length: YOUR CODE HERE")',
+        "def out_length(length: int, k: int, s: int=1) -> int:",
+        '"""Output length of a valid convolution."""',
+        "class Doubler(nn.Module):",
+        'raise NotImplementedError("Doubler.forward: YOUR CODE HERE")',
+    ]:
         assert stub in text, stub
     for before, after in zip(original.cells, nb.cells):
         assert after.cell_type == before.cell_type
@@ -291,8 +327,9 @@ def test_roundtrip_on_synthetic_notebook(tmp_path):
     # a wrong check must be caught: one that passes on the stub, and one that fails on the solution
     assert run_roundtrip(nb, "synthetic.ipynb", tmp_path) == []
     broken = copy.deepcopy(nb)
-    checks = [i for i, c in enumerate(broken.cells)
-              if c.cell_type == "code" and i > 0 and _is_solution(broken.cells[i - 2])]
+    checks = [
+        i for i, c in enumerate(broken.cells) if c.cell_type == "code" and i > 0 and _is_solution(broken.cells[i - 2])
+    ]
     broken.cells[checks[0]].source = "print('Correct: nothing checked')"
     broken.cells[checks[1]].source = "check_value('kernel', kernel, 5)"
     problems = _execute_roundtrip(broken, "broken.ipynb", tmp_path, only_needed=True)
@@ -302,35 +339,47 @@ def test_roundtrip_on_synthetic_notebook(tmp_path):
 
 def test_only_the_cells_the_exercises_need_are_run():
     md = nbformat.v4.new_markdown_cell
-    cells = [md("# Slice"),
-             _code("import os\nfrom ghostedu.exercises import check_value"),
-             _code("base = 10"),
-             _code("unused = 1\nprint(unused)"),
-             _code("base += 1  # changes base: needed"),
-             _code("os.environ['NOT_NEEDED'] = '1'"),
-             _code("def helper(x):\n    return x\n\nhelper(unused)"),
-             *_exercise("slice", "answer = base * 2", "check_value('answer', answer, 22)"),
-             _code("print('after the last exercise: never run')")]
+    cells = [
+        md("# Slice"),
+        _code("import os\nfrom ghostedu.exercises import check_value"),
+        _code("base = 10"),
+        _code("unused = 1\nprint(unused)"),
+        _code("base += 1  # changes base: needed"),
+        _code("os.environ['NOT_NEEDED'] = '1'"),
+        _code("def helper(x):\n    return x\n\nhelper(unused)"),
+        *_exercise("slice", "answer = base * 2", "check_value('answer', answer, 22)"),
+        _code("print('after the last exercise: never run')"),
+    ]
     run, n = roundtrip_notebook(nbformat.v4.new_notebook(cells=cells), "slice.ipynb")
     assert n == 1
     assert [c.source for c in run.cells if c.metadata["roundtrip"]["role"] == "cell"] == [
-        "import os\nfrom ghostedu.exercises import check_value", "base = 10", "base += 1  # changes base: needed"]
+        "import os\nfrom ghostedu.exercises import check_value",
+        "base = 10",
+        "base += 1  # changes base: needed",
+    ]
     assert [c.metadata["roundtrip"]["role"] for c in run.cells][-4:] == [
-        "stub", "check-stub", "solution", "check-solution"]
+        "stub",
+        "check-stub",
+        "solution",
+        "check-solution",
+    ]
 
 
-@pytest.mark.parametrize("source, message", [
-    ("# BEGIN SOLUTION\nx = 1", "never closed"),
-    ("x = 1\n# END SOLUTION", "without a `# BEGIN SOLUTION`"),
-    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION", "inside the region"),
-    ("if True:\n    # BEGIN SOLUTION\n    x = 1\n    # END SOLUTION", "beginning of the line"),
-    ("# BEGIN SOLUTION\nprint(1)\n# END SOLUTION", "only top-level assignments"),
-    ("# BEGIN SOLUTION\nimport math\n# END SOLUTION", "only top-level assignments"),
-    ("# BEGIN SOLUTION\nmodel.fc = None\n# END SOLUTION", "plain names only"),
-    ("# BEGIN SOLUTION\nx = (1,\n# END SOLUTION", "does not parse"),
-    ("# BEGIN SOLUTION\n# END SOLUTION", "empty"),
-    ("x = 1", "no `# BEGIN SOLUTION`"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("# BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n# END SOLUTION", "without a `# BEGIN SOLUTION`"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION", "inside the region"),
+        ("if True:\n    # BEGIN SOLUTION\n    x = 1\n    # END SOLUTION", "beginning of the line"),
+        ("# BEGIN SOLUTION\nprint(1)\n# END SOLUTION", "only top-level assignments"),
+        ("# BEGIN SOLUTION\nimport math\n# END SOLUTION", "only top-level assignments"),
+        ("# BEGIN SOLUTION\nmodel.fc = None\n# END SOLUTION", "plain names only"),
+        ("# BEGIN SOLUTION\nx = (1,\n# END SOLUTION", "does not parse"),
+        ("# BEGIN SOLUTION\n# END SOLUTION", "empty"),
+        ("x = 1", "no `# BEGIN SOLUTION`"),
+    ],
+)
 def test_malformed_region_is_a_clear_error(source, message):
     with pytest.raises(SolutionRegionError, match=re.escape(message)) as err:
         stub_cell_source(source, "ch.ipynb, cell 4")
@@ -339,8 +388,9 @@ def test_malformed_region_is_a_clear_error(source, message):
 
 def test_code_outside_the_region_is_kept():
     source = "import math\n\n# BEGIN SOLUTION\nn = 3\n# END SOLUTION\nprint(n)"
-    assert stub_cell_source(source) == (f"import math\n\n{student.REGION_START}\nn = None  # YOUR CODE HERE\n"
-                                        f"{student.REGION_END}\nprint(n)")
+    assert stub_cell_source(source) == (
+        f"import math\n\n{student.REGION_START}\nn = None  # YOUR CODE HERE\n{student.REGION_END}\nprint(n)"
+    )
 
 
 def test_marker_in_an_untagged_cell_is_an_error(tmp_path):
@@ -372,8 +422,9 @@ def test_setup_cell_is_first_and_idempotent():
 def test_command_line(tmp_path, capsys):
     from booktools.__main__ import main
 
-    help_text = subprocess.run([sys.executable, "-m", "booktools", "--help"], capture_output=True, text=True,
-                               check=True, cwd=ROOT).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "booktools", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
     assert "student" in help_text and "BEGIN SOLUTION" in help_text
     src = tmp_path / "chapters"
     src.mkdir()
@@ -382,8 +433,9 @@ def test_command_line(tmp_path, capsys):
     assert "Wrote 1 student notebooks" in capsys.readouterr().out
     bad = tmp_path / "bad"
     bad.mkdir()
-    nbformat.write(nbformat.v4.new_notebook(cells=[_code("# BEGIN SOLUTION\nx = 1", tags=[SOLUTION_TAG])]),
-                   bad / "b.ipynb")
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[_code("# BEGIN SOLUTION\nx = 1", tags=[SOLUTION_TAG])]), bad / "b.ipynb"
+    )
     assert main(["student", str(bad), "-o", str(tmp_path / "s2")]) == 1
     err = capsys.readouterr().err
     assert "never closed" in err and "b.ipynb, cell 0" in err
@@ -394,8 +446,11 @@ def test_command_line(tmp_path, capsys):
 
 
 def _chapter_notebooks() -> list[Path]:
-    return [p for p in sorted(CHAPTERS.glob("*.ipynb"))
-            if any(_is_solution(c) for c in nbformat.read(p, as_version=4).cells)]
+    return [
+        p
+        for p in sorted(CHAPTERS.glob("*.ipynb"))
+        if any(_is_solution(c) for c in nbformat.read(p, as_version=4).cells)
+    ]
 
 
 CHAPTER_NOTEBOOKS = _chapter_notebooks()
@@ -454,10 +509,12 @@ def test_setup_cell_command(tmp_path, capsys):
 def test_timings_of_a_small_notebook(tmp_path):
     from booktools.timings import read_timings, time_notebooks, write_timings
 
-    quick = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A `quick` one"),
-                                            nbformat.v4.new_code_cell("x = 1 + 1")])
-    skipped = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise SystemExit('not run')")],
-                                       metadata={"ghostedu": {"timings": False}})
+    quick = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# A `quick` one"), nbformat.v4.new_code_cell("x = 1 + 1")]
+    )
+    skipped = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("raise SystemExit('not run')")], metadata={"ghostedu": {"timings": False}}
+    )
     nbformat.write(quick, tmp_path / "01_quick.ipynb")
     nbformat.write(skipped, tmp_path / "99_skipped.ipynb")
     result = time_notebooks(sorted(tmp_path.glob("*.ipynb")))
@@ -476,7 +533,8 @@ def test_timings_command_refreshes_the_timing_page(tmp_path, capsys):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), tmp_path / "01_a.ipynb")
     page = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("import json\nprint(len(json.load(open('timings.json'))['notebooks']))")],
-        metadata={"ghostedu": {"timings": False}})
+        metadata={"ghostedu": {"timings": False}},
+    )
     nbformat.write(page, tmp_path / "99_page.ipynb")
     assert main(["timings", str(tmp_path), "-o", str(tmp_path / "timings.json")]) == 0
     assert "Re-executed" in capsys.readouterr().out

@@ -10,10 +10,10 @@ numbers on every machine.
 * :func:`envelope_spectrum` -- the classic bearing diagnosis plot that shows the fault
   frequencies.
 """
+
 from __future__ import annotations
 
 import math
-from numbers import Real
 from collections.abc import Sequence
 
 import numpy as np
@@ -187,7 +187,10 @@ def bearing_signals(
     signal_rng, snr_rng, noise_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
     clean = np.empty((n, length), dtype=np.float64)
-    meta = {key: np.full(n, np.nan) for key in ("rpm", "shaft_hz", "fault_hz", "resonance_hz", "decay_s", "slip", "modulation")}
+    meta = {
+        key: np.full(n, np.nan)
+        for key in ("rpm", "shaft_hz", "fault_hz", "resonance_hz", "decay_s", "slip", "modulation")
+    }
     for i, label in enumerate(y):
         rpm = signal_rng.uniform(rpm_low, rpm_high)
         clean[i], details = _clean_segment(classes[label], rpm, length, float(fs), signal_rng)
@@ -235,7 +238,9 @@ def bearing_dataset(n_per_class: int, **kwargs) -> tuple[torch.Tensor, torch.Ten
     """
     for key in ("return_clean", "return_meta"):
         if key in kwargs:
-            raise ValueError(f"bearing_dataset: expected no {key} argument (use bearing_signals), got {key}={kwargs[key]!r}")
+            raise ValueError(
+                f"bearing_dataset: expected no {key} argument (use bearing_signals), got {key}={kwargs[key]!r}"
+            )
     x, y = bearing_signals(n_per_class, **kwargs)
     return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
 
@@ -323,7 +328,9 @@ def _band_noise(length: int, fs: float, rng: np.random.Generator) -> np.ndarray:
     return noise / math.sqrt(np.mean(noise**2))
 
 
-def _impact_train(cls: str, shaft: float, t: np.ndarray, fs: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _impact_train(
+    cls: str, shaft: float, t: np.ndarray, fs: float, rng: np.random.Generator
+) -> tuple[np.ndarray, dict]:
     """Impacts at the fault frequency, each ringing a damped resonance."""
     length = t.size
     fault = FAULT_ORDERS[cls] * shaft

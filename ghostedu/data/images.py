@@ -138,7 +138,9 @@ def _shape_alpha(cls: str, gx: np.ndarray, gy: np.ndarray, size: int, rng: np.ra
     elif cls == "triangle":
         # Largest of the signed distances to the three sides. The circumradius is 1.2 * radius:
         # a triangle covers less of its circle than the other shapes, so it is drawn larger.
-        normals = [(math.cos(a), math.sin(a)) for a in (np.pi / 2, np.pi / 2 + 2 * np.pi / 3, np.pi / 2 + 4 * np.pi / 3)]
+        normals = [
+            (math.cos(a), math.sin(a)) for a in (np.pi / 2, np.pi / 2 + 2 * np.pi / 3, np.pi / 2 + 4 * np.pi / 3)
+        ]
         distance = np.max([u * nx + v * ny for nx, ny in normals], axis=0) - 0.6 * radius
     elif cls == "cross":
         arm = 0.33 * radius
@@ -171,6 +173,7 @@ def sample_photo(size: int | None = 256, gray: bool = False) -> torch.Tensor:
         img = (img * weights).sum(0, keepdim=True)
     if size is not None:
         h, w = img.shape[1:]
-        img = torch.nn.functional.interpolate(img[None], size=(size, round(w * size / h)), mode="bilinear",
-                                              antialias=True, align_corners=False)[0].clamp(0, 1)
+        img = torch.nn.functional.interpolate(
+            img[None], size=(size, round(w * size / h)), mode="bilinear", antialias=True, align_corners=False
+        )[0].clamp(0, 1)
     return img

@@ -8,6 +8,7 @@ In a notebook an exercise is a code cell tagged ``solution`` whose answer sits b
 ``# BEGIN SOLUTION`` and ``# END SOLUTION``, followed by a cell that calls a check. The student
 copy (``python -m booktools student``, beside the package) replaces that region by a stub that sets each answer to None.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,17 @@ def as_number(name: str, answer, hint: str | None = None) -> float:
         _fail(name, f"expected a number, got {answer!r}.", hint)
 
 
-def check_close(name: str, answer, expected: float, rel: float = 1e-3, hint: str | None = None,
-                unit: str = "", mistakes=(), fmt=lambda v: f"{v:.4g}", detail: str | None = None) -> None:
+def check_close(
+    name: str,
+    answer,
+    expected: float,
+    rel: float = 1e-3,
+    hint: str | None = None,
+    unit: str = "",
+    mistakes=(),
+    fmt=lambda v: f"{v:.4g}",
+    detail: str | None = None,
+) -> None:
     """A number within relative tolerance ``rel`` of ``expected``.
 
     ``mistakes``: ``(wrong_value, hint)`` pairs -- an answer close to a known wrong value gets that

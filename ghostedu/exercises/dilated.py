@@ -3,6 +3,7 @@
 Expected values are computed with ``ghostedu.shapes`` and, for gridding, with the dependency sets of
 ``ghostedu.shapes.stack_dependencies`` -- never typed in.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,9 @@ def check_valid_size(answer, size: int = 64, kernel_size: int = 3, rate: int = 4
 def check_same_padding(answer, kernel_size: int = 5, rate: int = 3) -> None:
     """``answer``: the ``padding`` of ``nn.Conv2d(..., kernel_size, dilation=rate)`` that keeps the size (SAME)."""
     n = 32
-    matches = [p for p in range(0, rate * kernel_size + 1)
-               if conv_output_length(n, kernel_size, padding=p, dilation=rate) == n]
+    matches = [
+        p for p in range(0, rate * kernel_size + 1) if conv_output_length(n, kernel_size, padding=p, dilation=rate) == n
+    ]
     if not matches:  # even kernels: no symmetric padding keeps the size
         raise ExerciseError(f"same padding: no symmetric padding keeps the size for kernel_size={kernel_size}")
     expected = matches[0]
@@ -63,12 +65,18 @@ def check_no_gridding(rates, kernel_size: int = 3, n_layers: int = 3, min_recept
     layers = [(kernel_size, 1, r) for r in rates]
     rf = receptive_field(layers).receptive_field
     if rf < min_receptive_field:
-        check_true(name, False, f"rates {rates} give a receptive field of {rf}, expected at least {min_receptive_field}.",
-                   "each layer adds rate*(k - 1): raise the rates.")
+        check_true(
+            name,
+            False,
+            f"rates {rates} give a receptive field of {rf}, expected at least {min_receptive_field}.",
+            "each layer adds rate*(k - 1): raise the rates.",
+        )
     used = stack_dependencies(layers, rf + 2 * sum(r for r in rates))[0]
     if math.gcd(*rates) > 1:
-        hint = (f"rates with a common factor ({math.gcd(*rates)}) only reach inputs a multiple of "
-                f"{math.gcd(*rates)} apart; start with rate 1 (Wang et al.'s hybrid dilated convolution).")
+        hint = (
+            f"rates with a common factor ({math.gcd(*rates)}) only reach inputs a multiple of "
+            f"{math.gcd(*rates)} apart; start with rate 1 (Wang et al.'s hybrid dilated convolution)."
+        )
     else:
         # The order of the layers does not change the set of inputs: look at the rates sorted.
         hint = "a rate larger than the field of the smaller-rate layers jumps over inputs they do not cover; "
@@ -78,6 +86,10 @@ def check_no_gridding(rates, kernel_size: int = 3, n_layers: int = 3, min_recept
             if r > below:
                 hint += f"here rate {r} exceeds the field {below} of the layers with smaller rates."
                 break
-    check_true(name, len(used) == rf,
-               f"rates {rates} grid: one output depends on only {len(used)} of the {rf} inputs its field spans.",
-               hint, detail=f"receptive field {rf}, every input used")
+    check_true(
+        name,
+        len(used) == rf,
+        f"rates {rates} grid: one output depends on only {len(used)} of the {rf} inputs its field spans.",
+        hint,
+        detail=f"receptive field {rf}, every input used",
+    )

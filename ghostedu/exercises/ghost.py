@@ -3,9 +3,9 @@
 Every expected value is computed here with the library (``ghostedu.layers``, ``ghostedu.models``,
 torchinfo and ``torch.utils.flop_counter`` through ``ghostedu.counting``), never typed in.
 """
+
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
@@ -17,13 +17,20 @@ from . import _fail, _ok, as_number, check_close, check_value, not_answered
 
 # (in_chs, out_chs, stride) of the shortcut exercise: bottlenecks that occur in GhostNet.
 SHORTCUT_CASES: tuple[tuple[int, int, int], ...] = (
-    (16, 16, 1), (16, 24, 2), (24, 24, 1), (24, 40, 2), (80, 112, 1), (112, 112, 1), (160, 160, 2),
+    (16, 16, 1),
+    (16, 24, 2),
+    (24, 24, 1),
+    (24, 40, 2),
+    (80, 112, 1),
+    (112, 112, 1),
+    (160, 160, 2),
 )
 
 
 # ----------------------------------------------------------------------------------------------
 # Chapter "The Ghost module and GhostBottleneck"
 # ----------------------------------------------------------------------------------------------
+
 
 def ghost_channels(oup: int, ratio: int) -> tuple[int, int]:
     """``(intrinsic, discarded)`` of ``GhostModule(., oup, ratio=ratio)``: the primary convolution's
@@ -43,7 +50,7 @@ def check_intrinsic(n_intrinsic, n_discarded, oup: int = 100, ratio: int = 3) ->
         raise not_answered("n_intrinsic")
     hints = {
         oup // ratio: f"{oup} / {ratio} rounded DOWN gives too few maps: {oup // ratio} * {ratio} < {oup}. "
-                      "GhostModule uses math.ceil(oup / ratio).",
+        "GhostModule uses math.ceil(oup / ratio).",
         oup - oup // ratio: "that is the number of ghost maps, not of intrinsic ones.",
         oup // 2: "ratio is the factor between all maps and intrinsic maps, not always 2.",
     }
@@ -53,9 +60,13 @@ def check_intrinsic(n_intrinsic, n_discarded, oup: int = 100, ratio: int = 3) ->
     if n_discarded is None:
         raise not_answered("n_discarded")
     computed = intrinsic * ratio
-    check_value(f"maps discarded by the slice in GhostModule(inp, {oup}, ratio={ratio})", n_discarded, discarded,
-                f"the module computes {intrinsic} intrinsic + {intrinsic} * ({ratio} - 1) ghost maps = {computed}, "
-                f"and keeps the first {oup}.")
+    check_value(
+        f"maps discarded by the slice in GhostModule(inp, {oup}, ratio={ratio})",
+        n_discarded,
+        discarded,
+        f"the module computes {intrinsic} intrinsic + {intrinsic} * ({ratio} - 1) ghost maps = {computed}, "
+        f"and keeps the first {oup}.",
+    )
 
 
 def identity_shortcuts(cases: Sequence[tuple[int, int, int]] = SHORTCUT_CASES) -> list[bool]:
@@ -71,27 +82,43 @@ def check_identity_shortcuts(answer, cases: Sequence[tuple[int, int, int]] = SHO
         raise not_answered(name)
     expected = identity_shortcuts(cases)
     if not isinstance(answer, (list, tuple)) or len(answer) != len(expected):
-        _fail(name, f"expected a list of {len(expected)} True/False values, one per case, got {answer!r}.",
-              "write e.g. [True, False, ...] in the order of the cases.")
+        _fail(
+            name,
+            f"expected a list of {len(expected)} True/False values, one per case, got {answer!r}.",
+            "write e.g. [True, False, ...] in the order of the cases.",
+        )
     for (c_in, c_out, s), got, want in zip(cases, answer, expected):
         if not isinstance(got, bool):
             _fail(name, f"expected True or False for case {(c_in, c_out, s)}, got {got!r}.", None)
         if got != want:
             reasons = []
             if got and c_in != c_out:
-                reasons.append(f"the main branch outputs {c_out} channels but the input has {c_in}: "
-                               "they cannot be added.")
+                reasons.append(
+                    f"the main branch outputs {c_out} channels but the input has {c_in}: they cannot be added."
+                )
             if got and s > 1:
-                reasons.append(f"stride {s} shrinks the main branch's height and width, so the input must be "
-                               "downsampled too before it can be added.")
+                reasons.append(
+                    f"stride {s} shrinks the main branch's height and width, so the input must be "
+                    "downsampled too before it can be added."
+                )
             why = " ".join(reasons) or "same channels and stride 1: the input can be added as it is."
-            _fail(name, f"case (in_chs={c_in}, out_chs={c_out}, stride={s}) should be {want}, got {got}.",
-                  why + " The rule is `in_chs == out_chs and stride == 1`.")
+            _fail(
+                name,
+                f"case (in_chs={c_in}, out_chs={c_out}, stride={s}) should be {want}, got {got}.",
+                why + " The rule is `in_chs == out_chs and stride == 1`.",
+            )
     _ok(name, f"{sum(expected)} of {len(expected)} cases add the input unchanged")
 
 
-def check_bottleneck_params(answer, in_chs: int = 24, mid_chs: int = 72, out_chs: int = 40,
-                            dw_kernel_size: int = 5, stride: int = 2, se_ratio: float = 0.25) -> None:
+def check_bottleneck_params(
+    answer,
+    in_chs: int = 24,
+    mid_chs: int = 72,
+    out_chs: int = 40,
+    dw_kernel_size: int = 5,
+    stride: int = 2,
+    se_ratio: float = 0.25,
+) -> None:
     """``answer``: the number of parameters of ``GhostBottleneck(in_chs, mid_chs, out_chs,
     dw_kernel_size, stride, se_ratio=se_ratio)``, BatchNorm included."""
     block = GhostBottleneck(in_chs, mid_chs, out_chs, dw_kernel_size, stride, se_ratio=se_ratio)
@@ -107,17 +134,20 @@ def check_bottleneck_params(answer, in_chs: int = 24, mid_chs: int = 72, out_chs
     counts = {k: count_params(m) for k, m in parts.items()}
     hints = {expected - n: f"you left out {k} ({n:,} parameters)." for k, n in counts.items()}
     n_bn = sum(count_params(m) for m in block.modules() if isinstance(m, torch.nn.BatchNorm2d))
-    hints[expected - n_bn] = (f"the BatchNorm layers are missing: {n_bn:,} parameters (a scale and a shift per "
-                              "channel).")
-    hint = hints.get(answer, "add up ghost1, conv_dw + bn_dw (stride 2 only), se, ghost2 and the shortcut; "
-                             f"the parts have {', '.join(f'{k} {n:,}' for k, n in counts.items())} parameters "
-                             "if you want to compare part by part.")
+    hints[expected - n_bn] = f"the BatchNorm layers are missing: {n_bn:,} parameters (a scale and a shift per channel)."
+    hint = hints.get(
+        answer,
+        "add up ghost1, conv_dw + bn_dw (stride 2 only), se, ghost2 and the shortcut; "
+        f"the parts have {', '.join(f'{k} {n:,}' for k, n in counts.items())} parameters "
+        "if you want to compare part by part.",
+    )
     check_value(name, answer, expected, hint)
 
 
 # ----------------------------------------------------------------------------------------------
 # Chapter "GhostNet"
 # ----------------------------------------------------------------------------------------------
+
 
 def check_macs_at_resolution(answer, size: int = 160, rel: float = 0.01) -> None:
     """``answer``: multiply-adds (flop_counter) of ``ghostnet()`` on one ``size`` x ``size`` image,
@@ -128,13 +158,23 @@ def check_macs_at_resolution(answer, size: int = 160, rel: float = 0.01) -> None
     expected = count_macs(model, (1, 3, size, size))
     at_224 = count_macs(model, (1, 3, 224, 224))
     naive = at_224 * (size / 224) ** 2
-    check_close(name, answer, expected, rel,
-                hint="split the cost into the part that scales with H*W and the part that acts after global pooling.",
-                mistakes=[(naive, "scaling everything by (size/224)^2 assumes every layer's cost grows with the map "
-                                  "area; the head (conv_head, classifier) and the SE blocks' 1x1 convolutions work "
-                                  "on 1x1 maps, so their cost does not shrink.")],
-                fmt=lambda v: f"{v / 1e6:.1f}M",
-                detail=f"{expected / 1e6:.1f}M, {expected / at_224:.3f} of the 224x224 cost")
+    check_close(
+        name,
+        answer,
+        expected,
+        rel,
+        hint="split the cost into the part that scales with H*W and the part that acts after global pooling.",
+        mistakes=[
+            (
+                naive,
+                "scaling everything by (size/224)^2 assumes every layer's cost grows with the map "
+                "area; the head (conv_head, classifier) and the SE blocks' 1x1 convolutions work "
+                "on 1x1 maps, so their cost does not shrink.",
+            )
+        ],
+        fmt=lambda v: f"{v / 1e6:.1f}M",
+        detail=f"{expected / 1e6:.1f}M, {expected / at_224:.3f} of the 224x224 cost",
+    )
 
 
 def unused_kernel_rows(config=GHOSTNET_CONFIG) -> list[int]:
@@ -172,7 +212,10 @@ def check_unused_kernel_rows(answer) -> None:
             parts.append(f"rows {extra} do use k")
         if missing:
             parts.append(f"rows {missing} also ignore it")
-        _fail(name, "; ".join(parts) + ".",
-              "k is used only by conv_dw (stride > 1) and by the depthwise convolution of a non-identity shortcut. "
-              "Remember that a row's input channels are the previous row's output (16 after the stem).")
+        _fail(
+            name,
+            "; ".join(parts) + ".",
+            "k is used only by conv_dw (stride > 1) and by the depthwise convolution of a non-identity shortcut. "
+            "Remember that a row's input channels are the previous row's output (16 after the stem).",
+        )
     _ok(name, f"{len(expected)} of {sum(len(s) for s in GHOSTNET_CONFIG)} rows")

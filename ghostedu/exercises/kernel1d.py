@@ -4,6 +4,7 @@ Expected values come from the libraries: Keras 3 itself (on its PyTorch backend)
 layouts, torchinfo and ``torch.utils.flop_counter`` (through ``ghostedu.counting``) for counts,
 ``ghostedu.shapes`` for lengths.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ def _keras():
     import keras
 
     if keras.backend.backend() != "torch":
-        raise RuntimeError(f"ghostedu.exercises.kernel1d: expected Keras on the torch backend, got "
-                           f"{keras.backend.backend()!r}; set KERAS_BACKEND=torch before importing keras")
+        raise RuntimeError(
+            f"ghostedu.exercises.kernel1d: expected Keras on the torch backend, got "
+            f"{keras.backend.backend()!r}; set KERAS_BACKEND=torch before importing keras"
+        )
     return keras
 
 
@@ -47,8 +50,11 @@ def check_keras_kernel_shape(answer, filters: int = 16, kernel_size: int = 5, in
 def check_causal_padding(answer, kernel_size: int = 7, dilation: int = 4) -> None:
     """``answer``: how many zeros to put on the LEFT so that a ``Conv1d(k, dilation)`` is causal and keeps length."""
     length = 100
-    expected = next(p for p in range(0, dilation * kernel_size + 1)
-                    if conv_output_length(length + p, kernel_size, dilation=dilation) == length)
+    expected = next(
+        p
+        for p in range(0, dilation * kernel_size + 1)
+        if conv_output_length(length + p, kernel_size, dilation=dilation) == length
+    )
     hint = "the window spans d*(k - 1) + 1 samples and must end at the current sample."
     if isinstance(answer, int) and answer != expected:
         if answer == kernel_size - 1:

@@ -3,6 +3,7 @@
 Every expected value is computed here with the library (``ghostedu.layers.SqueezeExcite``,
 ``make_divisible``, torchinfo through ``ghostedu.counting``), never typed in.
 """
+
 from __future__ import annotations
 
 from ..counting import count_params
@@ -23,18 +24,24 @@ def check_reduced_width(answer, in_chs: int = 200, se_ratio: float = 0.25) -> No
     expected = reduced_width(in_chs, se_ratio)
     raw = in_chs * se_ratio
     if isinstance(answer, float) and not answer.is_integer():
-        _fail(name, f"expected a whole number of channels, got {answer!r}.",
-              "a layer cannot have a fraction of a channel: make_divisible rounds to a multiple of 4.")
+        _fail(
+            name,
+            f"expected a whole number of channels, got {answer!r}.",
+            "a layer cannot have a fraction of a channel: make_divisible rounds to a multiple of 4.",
+        )
     hints = {
         raw: f"{in_chs} * {se_ratio} = {raw:g} is the unrounded width; make_divisible(., 4) then rounds it "
-             "to the NEAREST multiple of 4.",
+        "to the NEAREST multiple of 4.",
         int(raw) // 4 * 4: "that rounds down; make_divisible computes int(v + 4/2) // 4 * 4, so a value halfway "
-                           "between two multiples of 4 goes up.",
+        "between two multiples of 4 goes up.",
         make_divisible(in_chs / 16, 4): "se_ratio 0.25 means a quarter of the channels (the SE paper's r = 16 "
-                                        "is not what GhostNet uses).",
+        "is not what GhostNet uses).",
     }
-    hint = hints.get(answer, f"make_divisible({in_chs} * {se_ratio}, 4): the nearest multiple of 4, ties up, "
-                             "and never more than 10% below the unrounded value.")
+    hint = hints.get(
+        answer,
+        f"make_divisible({in_chs} * {se_ratio}, 4): the nearest multiple of 4, ties up, "
+        "and never more than 10% below the unrounded value.",
+    )
     check_value(name, answer, expected, hint)
 
 
@@ -49,10 +56,13 @@ def check_se_params(answer, in_chs: int = 480, se_ratio: float = 0.25) -> None:
     raw = in_chs * se_ratio
     hints = {
         2 * in_chs * r: "you counted the two 1x1 convolutions' weights but not their biases "
-                        "(both convolutions have bias=True: r biases and C biases).",
+        "(both convolutions have bias=True: r biases and C biases).",
         in_chs * r + r: "that is conv_reduce alone; conv_expand maps the r channels back to C.",
         int(2 * in_chs * raw + raw + in_chs): f"use the rounded width r = {r}, not {raw:g}.",
     }
-    hint = hints.get(answer, "C*r + r (conv_reduce, with bias) + r*C + C (conv_expand, with bias); the pooling, "
-                             "the ReLU and the gate have no parameters.")
+    hint = hints.get(
+        answer,
+        "C*r + r (conv_reduce, with bias) + r*C + C (conv_expand, with bias); the pooling, "
+        "the ReLU and the gate have no parameters.",
+    )
     check_value(name, answer, expected, hint)

@@ -2,6 +2,7 @@
 
 Explained in the chapter "The multi-scale 1D CNN".
 """
+
 from __future__ import annotations
 
 import torch

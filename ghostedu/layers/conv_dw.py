@@ -6,6 +6,7 @@ The seed shows only the signature; the body here is reconstructed the way code w
 signature (MobileNetV1 ports) writes it. The MobileNets paper uses ReLU after each batch norm;
 this block uses ReLU6, as those ports and later MobileNets do.
 """
+
 from __future__ import annotations
 
 from torch import nn

@@ -3,6 +3,7 @@
 Explained in the chapter "The Ghost module and GhostBottleneck". Submodule names follow the
 official GhostNet code, so its weights load into these modules unchanged.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,11 +27,24 @@ class GhostModule(nn.Module):
     * The two are concatenated and sliced to the first ``oup`` channels.
     """
 
-    def __init__(self, inp: int, oup: int, kernel_size: int = 1, ratio: int = 2, dw_size: int = 3,
-                 stride: int = 1, relu: bool = True):
+    def __init__(
+        self,
+        inp: int,
+        oup: int,
+        kernel_size: int = 1,
+        ratio: int = 2,
+        dw_size: int = 3,
+        stride: int = 1,
+        relu: bool = True,
+    ):
         super().__init__()
-        for name, value in (("inp", inp), ("oup", oup), ("kernel_size", kernel_size),
-                            ("dw_size", dw_size), ("stride", stride)):
+        for name, value in (
+            ("inp", inp),
+            ("oup", oup),
+            ("kernel_size", kernel_size),
+            ("dw_size", dw_size),
+            ("stride", stride),
+        ):
             check_int("GhostModule", name, value)
         check_int("GhostModule", "ratio", ratio, minimum=2)
         self.inp = inp
@@ -71,19 +85,39 @@ class GhostBottleneck(nn.Module):
     ``act_layer`` is accepted for signature compatibility with the official code, which also ignores it.
     """
 
-    def __init__(self, in_chs: int, mid_chs: int, out_chs: int, dw_kernel_size: int = 3, stride: int = 1,
-                 act_layer: type[nn.Module] = nn.ReLU, se_ratio: float = 0.0):
+    def __init__(
+        self,
+        in_chs: int,
+        mid_chs: int,
+        out_chs: int,
+        dw_kernel_size: int = 3,
+        stride: int = 1,
+        act_layer: type[nn.Module] = nn.ReLU,
+        se_ratio: float = 0.0,
+    ):
         super().__init__()
-        for name, value in (("in_chs", in_chs), ("mid_chs", mid_chs), ("out_chs", out_chs),
-                            ("dw_kernel_size", dw_kernel_size), ("stride", stride)):
+        for name, value in (
+            ("in_chs", in_chs),
+            ("mid_chs", mid_chs),
+            ("out_chs", out_chs),
+            ("dw_kernel_size", dw_kernel_size),
+            ("stride", stride),
+        ):
             check_int("GhostBottleneck", name, value)
         has_se = se_ratio is not None and se_ratio > 0.0
         self.in_chs = in_chs
         self.stride = stride
         self.ghost1 = GhostModule(in_chs, mid_chs, relu=True)
         if stride > 1:
-            self.conv_dw = nn.Conv2d(mid_chs, mid_chs, dw_kernel_size, stride=stride,
-                                     padding=(dw_kernel_size - 1) // 2, groups=mid_chs, bias=False)
+            self.conv_dw = nn.Conv2d(
+                mid_chs,
+                mid_chs,
+                dw_kernel_size,
+                stride=stride,
+                padding=(dw_kernel_size - 1) // 2,
+                groups=mid_chs,
+                bias=False,
+            )
             self.bn_dw = nn.BatchNorm2d(mid_chs)
         self.se = SqueezeExcite(mid_chs, se_ratio=se_ratio) if has_se else None
         self.ghost2 = GhostModule(mid_chs, out_chs, relu=False)
@@ -91,8 +125,15 @@ class GhostBottleneck(nn.Module):
             self.shortcut = nn.Sequential()
         else:
             self.shortcut = nn.Sequential(
-                nn.Conv2d(in_chs, in_chs, dw_kernel_size, stride=stride,
-                          padding=(dw_kernel_size - 1) // 2, groups=in_chs, bias=False),
+                nn.Conv2d(
+                    in_chs,
+                    in_chs,
+                    dw_kernel_size,
+                    stride=stride,
+                    padding=(dw_kernel_size - 1) // 2,
+                    groups=in_chs,
+                    bias=False,
+                ),
                 nn.BatchNorm2d(in_chs),
                 nn.Conv2d(in_chs, out_chs, 1, stride=1, padding=0, bias=False),
                 nn.BatchNorm2d(out_chs),

@@ -2,6 +2,7 @@
 
 Explained in the chapter "Squeeze-and-excitation".
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,8 +44,16 @@ class SqueezeExcite(nn.Module):
     ``SqueezeExcite(72)`` reduces to 20 channels. Output shape equals input shape.
     """
 
-    def __init__(self, in_chs: int, se_ratio: float = 0.25, reduced_base_chs: int | None = None,
-                 act_layer: type[nn.Module] = nn.ReLU, gate_fn=hard_sigmoid, divisor: int = 4, **_):
+    def __init__(
+        self,
+        in_chs: int,
+        se_ratio: float = 0.25,
+        reduced_base_chs: int | None = None,
+        act_layer: type[nn.Module] = nn.ReLU,
+        gate_fn=hard_sigmoid,
+        divisor: int = 4,
+        **_,
+    ):
         super().__init__()
         check_int("SqueezeExcite", "in_chs", in_chs)
         if not (isinstance(se_ratio, (int, float)) and se_ratio > 0):

@@ -4,14 +4,15 @@ Explained in the chapter "GhostNet". The configuration table below is the pictur
 module names and order follow the official GhostNet code, so the official ImageNet weights load
 with ``load_state_dict(..., strict=True)``.
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layers import GhostBottleneck, make_divisible
 from ..checks import check_input
+from ..layers import GhostBottleneck, make_divisible
 from ..tables import Table, Tabular
 from ..utils import evaluating, zeros_input
 
@@ -26,24 +27,18 @@ GHOSTNET_CONFIG: list[list[tuple[int, int, int, float, int]]] = [
     [(5, 72, 40, 0.25, 2)],
     [(5, 120, 40, 0.25, 1)],
     [(3, 240, 80, 0.0, 2)],
-    [(3, 200, 80, 0.0, 1),
-     (3, 184, 80, 0.0, 1),
-     (3, 184, 80, 0.0, 1),
-     (3, 480, 112, 0.25, 1),
-     (3, 672, 112, 0.25, 1)],
+    [(3, 200, 80, 0.0, 1), (3, 184, 80, 0.0, 1), (3, 184, 80, 0.0, 1), (3, 480, 112, 0.25, 1), (3, 672, 112, 0.25, 1)],
     [(5, 672, 160, 0.25, 2)],
-    [(5, 960, 160, 0.0, 1),
-     (5, 960, 160, 0.25, 1),
-     (5, 960, 160, 0.0, 1),
-     (5, 960, 160, 0.25, 1)],
+    [(5, 960, 160, 0.0, 1), (5, 960, 160, 0.25, 1), (5, 960, 160, 0.0, 1), (5, 960, 160, 0.25, 1)],
 ]
 
 
 class ConvBnAct(nn.Module):
     """Convolution + BatchNorm + activation, ``(N, in_chs, H, W) -> (N, out_chs, H', W')``."""
 
-    def __init__(self, in_chs: int, out_chs: int, kernel_size: int, stride: int = 1,
-                 act_layer: type[nn.Module] = nn.ReLU):
+    def __init__(
+        self, in_chs: int, out_chs: int, kernel_size: int, stride: int = 1, act_layer: type[nn.Module] = nn.ReLU
+    ):
         super().__init__()
         self.conv = nn.Conv2d(in_chs, out_chs, kernel_size, stride, kernel_size // 2, bias=False)
         self.bn1 = nn.BatchNorm2d(out_chs)
@@ -171,6 +166,7 @@ def ghostnet_table(model: GhostNet, input_size=(1, 3, 224, 224)) -> Architecture
     def hook_for(stage: str):
         def hook(module, args):
             records.append((stage, module, tuple(args[0].shape)))
+
         return hook
 
     handles = [m.register_forward_pre_hook(hook_for(stage)) for stage, m in watched]

@@ -3,13 +3,14 @@ Mobile Vision Applications", arXiv:1704.04861), built from ``conv_dw``.
 
 Explained in the chapter "Depthwise separable convolution".
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from ..layers import conv_dw, make_divisible
 from ..checks import check_input
+from ..layers import conv_dw, make_divisible
 
 # The paper's Table 1 as data: one row per depthwise separable block, (in, out, stride) at width 1.
 MOBILENET_V1_CONFIG: list[tuple[int, int, int]] = [

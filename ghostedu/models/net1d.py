@@ -6,6 +6,7 @@ seed's, verbatim; the seed leaves out ``forward``, which is written here:
 conv1 -> pool1 -> BN -> ReLU; three branches (kernels 3, 5, 7), each conv -> ReLU -> pool three
 times; the shared ``pool2`` on each branch; flatten and concatenate; ``fc``; softmax over dim 1.
 """
+
 from __future__ import annotations
 
 import torch
@@ -39,7 +40,9 @@ class Net(nn.Module):
             setattr(self, f"pool{k}_1", nn.MaxPool1d(kernel_size=2, stride=2))
             setattr(self, f"conv{k}_2", nn.Conv1d(in_channels=64, out_channels=128, kernel_size=k, stride=1, padding=p))
             setattr(self, f"pool{k}_2", nn.MaxPool1d(kernel_size=2, stride=2))
-            setattr(self, f"conv{k}_3", nn.Conv1d(in_channels=128, out_channels=256, kernel_size=k, stride=1, padding=p))
+            setattr(
+                self, f"conv{k}_3", nn.Conv1d(in_channels=128, out_channels=256, kernel_size=k, stride=1, padding=p)
+            )
             setattr(self, f"pool{k}_3", nn.MaxPool1d(kernel_size=2, stride=2))
         self.pool2 = nn.MaxPool1d(kernel_size=8, stride=1)
         self.concat = FlattenConcat()
@@ -76,6 +79,7 @@ class Net(nn.Module):
     def input_lengths(self, max_length: int = 8192) -> range:
         """The input lengths for which ``fc`` gets its ``in_features``, from :meth:`fc_features`:
         ``range(1024, 1152)``."""
+
         def count(length: int) -> int | None:
             try:
                 return self.fc_features(length)
@@ -97,11 +101,15 @@ class Net(nn.Module):
         try:
             n = self.fc_features(length)
         except ValueError as error:
-            return ValueError(f"Net: an input of length L={length} is too short: {error}; {ok} "
-                              "(pad or resample the signal, or see the chapter's length-agnostic variant)")
-        return ValueError(f"Net: fc expects {self.fc.in_features} features (256*3), but an input of length "
-                          f"L={length} yields {n:,}; {ok} (crop or resample the signal, or see the chapter's "
-                          "length-agnostic variant)")
+            return ValueError(
+                f"Net: an input of length L={length} is too short: {error}; {ok} "
+                "(pad or resample the signal, or see the chapter's length-agnostic variant)"
+            )
+        return ValueError(
+            f"Net: fc expects {self.fc.in_features} features (256*3), but an input of length "
+            f"L={length} yields {n:,}; {ok} (crop or resample the signal, or see the chapter's "
+            "length-agnostic variant)"
+        )
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Class scores before the softmax, ``(N, 1, L) -> (N, 4)``, for ``L`` in :meth:`input_lengths`."""
@@ -125,13 +133,17 @@ def _length_after(layer: nn.Module, name: str, length: int) -> int:
         return layer.output_size if isinstance(layer.output_size, int) else layer.output_size[0]
     if not isinstance(layer, (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d)):
         raise TypeError(f"Net.fc_features: expected {name} to be a Conv1d or a 1D pool, got {type(layer).__name__}")
-    k, s, p, d = (v[0] if isinstance(v, tuple) else v
-                  for v in (layer.kernel_size, layer.stride, layer.padding, getattr(layer, "dilation", 1)))
+    k, s, p, d = (
+        v[0] if isinstance(v, tuple) else v
+        for v in (layer.kernel_size, layer.stride, layer.padding, getattr(layer, "dilation", 1))
+    )
     try:
         if isinstance(layer, nn.Conv1d):
             return conv_output_length(length, k, s, p, d)
         return pool_output_length(length, k, s, p, d, layer.ceil_mode)
     except ValueError:
         padded = f" ({length + 2 * p} with its padding)" if p else ""
-        raise ValueError(f"{name} gets {length} position{'' if length == 1 else 's'}{padded}, fewer than "
-                         f"its window of {effective_kernel_size(k, d)}") from None
+        raise ValueError(
+            f"{name} gets {length} position{'' if length == 1 else 's'}{padded}, fewer than "
+            f"its window of {effective_kernel_size(k, d)}"
+        ) from None

@@ -2,6 +2,7 @@
 
 Explained in the chapter "Convolution arithmetic".
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,8 +14,12 @@ from ..checks import check_int
 Shape = tuple[int, ...]
 
 _ADAPTIVE_POOLS = (
-    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
-    nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+    nn.AdaptiveAvgPool1d,
+    nn.AdaptiveAvgPool2d,
+    nn.AdaptiveAvgPool3d,
+    nn.AdaptiveMaxPool1d,
+    nn.AdaptiveMaxPool2d,
+    nn.AdaptiveMaxPool3d,
 )
 _CONV_TRANSPOSES = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
@@ -30,6 +35,7 @@ def _is_flatten_concat(module: nn.Module) -> bool:
 # --------------------------------------------------------------------------
 # 1. Output sizes of one layer, along one axis
 # --------------------------------------------------------------------------
+
 
 def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
     """Span of a dilated kernel: ``k + (k - 1)(d - 1)``, which equals ``d(k - 1) + 1``.
@@ -116,8 +122,7 @@ def pool_output_length(
     p = check_int(f, "padding", padding, 0)
     if p > k // 2:
         raise ValueError(
-            f"{f}: expected padding <= kernel_size // 2 = {k // 2} (PyTorch's rule for pooling), "
-            f"got padding={p}"
+            f"{f}: expected padding <= kernel_size // 2 = {k // 2} (PyTorch's rule for pooling), got padding={p}"
         )
     return _window_count(
         f, check_int(f, "length", length, 1), k, s, p, check_int(f, "dilation", dilation, 1), bool(ceil_mode)
@@ -154,14 +159,14 @@ def conv_transpose_output_length(
     out = (L - 1) * s - 2 * p + d * (k - 1) + op + 1
     if out < 1:
         raise ValueError(
-            f"{f}: expected a positive output length, got "
-            f"({L} - 1)*{s} - 2*{p} + {d}*({k} - 1) + {op} + 1 = {out}"
+            f"{f}: expected a positive output length, got ({L} - 1)*{s} - 2*{p} + {d}*({k} - 1) + {op} + 1 = {out}"
         )
     return out
 
 
-def output_length_formula(length: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                          dilation: int = 1, ceil_mode: bool = False) -> str:
+def output_length_formula(
+    length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
+) -> str:
     """The output-size formula with the numbers in, terms that are zero left out:
     ``floor((1024 + 2*12 - 32)/8) + 1``. The text ``trace`` and the animations show.
     Chapter "Convolution arithmetic".
@@ -178,8 +183,10 @@ def output_length_formula(length: int, kernel_size: int, stride: int = 1, paddin
 # 2. Working backwards: which input lengths give a size
 # --------------------------------------------------------------------------
 
-def lengths_giving(func: str, count: Callable[[int], int | None], target: int, max_length: int,
-                   what: str = "features") -> range:
+
+def lengths_giving(
+    func: str, count: Callable[[int], int | None], target: int, max_length: int, what: str = "features"
+) -> range:
     """The input lengths ``L`` in ``1..max_length`` for which ``count(L) == target``.
 
     ``count(L)`` is a size after some layers (``None`` where ``L`` is too short for one of their
@@ -207,13 +214,16 @@ def lengths_giving(func: str, count: Callable[[int], int | None], target: int, m
         lo, hi = (lo, mid) if reaches(mid) else (mid + 1, hi)
     first = lo
     if first > max_length or at(first) != target:
+
         def said(length: int) -> str:
             n = at(length)
             return f"L={length} gives " + (f"{n:,}" if n is not None else "none (too short)")
 
         near = [said(n) for n in (first - 1, first) if 1 <= n <= max_length]
-        raise ValueError(f"{func}: expected some input length in 1..{max_length} to give {target:,} "
-                         f"{what}, got none: {' and '.join(near)}")
+        raise ValueError(
+            f"{func}: expected some input length in 1..{max_length} to give {target:,} "
+            f"{what}, got none: {' and '.join(near)}"
+        )
     lo, hi = first, max_length  # the longest length whose count is still the target
     while lo < hi:
         mid = (lo + hi + 1) // 2

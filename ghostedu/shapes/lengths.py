@@ -13,8 +13,7 @@ from ..utils import evaluating, zeros_input
 from .arithmetic import lengths_giving
 
 
-def accepted_input_lengths(model: nn.Module, max_length: int = 8192, *,
-                           in_channels: int | None = None) -> range:
+def accepted_input_lengths(model: nn.Module, max_length: int = 8192, *, in_channels: int | None = None) -> range:
     """Input lengths ``L`` in ``1..max_length`` for which an input ``(1, C, L)`` brings the first
     ``nn.Linear`` of ``model`` exactly its ``in_features``.
 
@@ -33,13 +32,16 @@ def accepted_input_lengths(model: nn.Module, max_length: int = 8192, *,
     if linear is None:
         raise ValueError(f"{f}: expected a model containing an nn.Linear, got {type(model).__name__} without one")
     if linear.in_features == 0:  # an nn.LazyLinear that has not seen an input yet
-        raise ValueError(f"{f}: expected {name} to know its in_features, got an nn.LazyLinear not yet "
-                         "initialized; run the model once first")
+        raise ValueError(
+            f"{f}: expected {name} to know its in_features, got an nn.LazyLinear not yet "
+            "initialized; run the model once first"
+        )
     if in_channels is None:
         first_conv = next((m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d))), None)
         if first_conv is None:
-            raise ValueError(f"{f}: expected a model with an nn.Conv1d to take in_channels from, got none; "
-                             "pass in_channels")
+            raise ValueError(
+                f"{f}: expected a model with an nn.Conv1d to take in_channels from, got none; pass in_channels"
+            )
         in_channels = first_conv.in_channels
     in_channels = check_int(f, "in_channels", in_channels, 1)
 
@@ -68,8 +70,9 @@ def accepted_input_lengths(model: nn.Module, max_length: int = 8192, *,
             return lengths_giving(f, features, linear.in_features, max_length, what=f"features to {name} (Linear)")
     except ValueError as error:
         if unflattened:
-            raise ValueError(f"{f}: expected {name} (Linear) to receive flattened (N, features) input, "
-                             f"{unflattened[0]}") from None
+            raise ValueError(
+                f"{f}: expected {name} (Linear) to receive flattened (N, features) input, {unflattened[0]}"
+            ) from None
         if not counted:  # say why the model never got there
             why = failures[-1] if failures else "without an error: it never calls it"
             raise ValueError(f"{error}; the model stopped before {name} {why}") from None

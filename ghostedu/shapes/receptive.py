@@ -2,17 +2,18 @@
 
 Explained in the chapters "Convolution arithmetic" and "Dilated (atrous) convolution".
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence, Union
+from typing import Any, Union
 
 from torch import nn
 
 from ..checks import check_int
 from ..tables import Table, Tabular
 from .arithmetic import _ADAPTIVE_POOLS, _CONV_TRANSPOSES, _is_flatten_concat, effective_kernel_size
-
 
 # --------------------------------------------------------------------------
 # 2. Receptive field of a stack
@@ -48,8 +49,7 @@ class ReceptiveField(Tabular):
 
     def table(self) -> Table:
         """One row per layer: its window and the receptive field and jump after it."""
-        rows = [(st.name, st.kernel_size, st.stride, st.dilation, st.receptive_field, st.jump)
-                for st in self.layers]
+        rows = [(st.name, st.kernel_size, st.stride, st.dilation, st.receptive_field, st.jump) for st in self.layers]
         return Table(("layer", "k", "s", "d", "receptive field", "jump"), rows, right=range(1, 6))
 
 
@@ -98,13 +98,15 @@ def _windows_of(layers: Any, prefix: str) -> Iterator[tuple[str, int, int, int]]
                 yield (name, *window)
         elif isinstance(item, tuple) and len(item) in (2, 3):
             k, s, d = (*item, 1)[:3]
-            yield (name, check_int(f, f"kernel_size of layer {name}", k, 1),
-                   check_int(f, f"stride of layer {name}", s, 1),
-                   check_int(f, f"dilation of layer {name}", d, 1))
+            yield (
+                name,
+                check_int(f, f"kernel_size of layer {name}", k, 1),
+                check_int(f, f"stride of layer {name}", s, 1),
+                check_int(f, f"dilation of layer {name}", d, 1),
+            )
         else:
             raise ValueError(
-                f"{f}: expected (kernel_size, stride[, dilation]) tuples or modules, "
-                f"got {item!r} at position {name}"
+                f"{f}: expected (kernel_size, stride[, dilation]) tuples or modules, got {item!r} at position {name}"
             )
 
 

@@ -2,12 +2,14 @@
 
 Used by every chapter; introduced in "A first look".
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import torch
 import torchinfo
@@ -60,17 +62,20 @@ def _conv_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...])
     if m.padding == "same":
         return _axes_line([("", f"{n} (padding='same')") for n in spatial])
     pads = (0,) * dims if m.padding == "valid" else m.padding
-    return _axes_line([
-        (output_length_formula(n, k, s, p, d), str(conv_output_length(n, k, s, p, d)))
-        for n, k, s, p, d in zip(spatial, m.kernel_size, m.stride, pads, m.dilation)
-    ])
+    return _axes_line(
+        [
+            (output_length_formula(n, k, s, p, d), str(conv_output_length(n, k, s, p, d)))
+            for n, k, s, p, d in zip(spatial, m.kernel_size, m.stride, pads, m.dilation)
+        ]
+    )
 
 
 def _conv_transpose_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...]) -> str:
     dims = len(m.kernel_size)
     parts = []
-    for n, got, k, s, p, op, d in zip(ins[0][-dims:], outs[0][-dims:], m.kernel_size, m.stride,
-                                      m.padding, m.output_padding, m.dilation):
+    for n, got, k, s, p, op, d in zip(
+        ins[0][-dims:], outs[0][-dims:], m.kernel_size, m.stride, m.padding, m.output_padding, m.dilation
+    ):
         expr = f"({n} - 1)*{s}" + (f" - 2*{p}" if p else "")
         expr += f" + {k}" if d == 1 else f" + {d}*({k} - 1) + 1"
         expr += f" + {op}" if op else ""
@@ -82,8 +87,13 @@ def _conv_transpose_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Sh
 
 def _pool_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...], dims: int) -> str:
     parts = []
-    for n, k, s, p, d in zip(ins[0][-dims:], _per_axis(m.kernel_size, dims), _per_axis(m.stride, dims),
-                             _per_axis(m.padding, dims), _per_axis(getattr(m, "dilation", 1), dims)):
+    for n, k, s, p, d in zip(
+        ins[0][-dims:],
+        _per_axis(m.kernel_size, dims),
+        _per_axis(m.stride, dims),
+        _per_axis(m.padding, dims),
+        _per_axis(getattr(m, "dilation", 1), dims),
+    ):
         value = pool_output_length(n, k, s, p, d, m.ceil_mode)
         text = str(value)
         if m.ceil_mode and value != (n + 2 * p - d * (k - 1) - 1 + s - 1) // s + 1:
@@ -108,7 +118,7 @@ def _product_text(dims: Sequence[int]) -> str:
 def _flatten_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...]) -> str:
     rank = len(ins[0])
     start, end = m.start_dim % rank, m.end_dim % rank
-    dims = ins[0][start:end + 1]
+    dims = ins[0][start : end + 1]
     return f"{_product_text(dims)} = {math.prod(dims)}" if len(dims) > 1 else ""
 
 
@@ -125,13 +135,18 @@ _FormulaFn = Callable[[nn.Module, tuple[Shape, ...], tuple[Shape, ...]], str]
 # Which formula explains each layer type; looked up along the class's MRO, so
 # subclasses inherit their parent's entry. Layers that keep the shape have none.
 _FORMULAS: dict[type, _FormulaFn] = {
-    nn.Conv1d: _conv_formula, nn.Conv2d: _conv_formula, nn.Conv3d: _conv_formula,
+    nn.Conv1d: _conv_formula,
+    nn.Conv2d: _conv_formula,
+    nn.Conv3d: _conv_formula,
     nn.ConvTranspose1d: _conv_transpose_formula,
     nn.ConvTranspose2d: _conv_transpose_formula,
     nn.ConvTranspose3d: _conv_transpose_formula,
-    nn.MaxPool1d: partial(_pool_formula, dims=1), nn.AvgPool1d: partial(_pool_formula, dims=1),
-    nn.MaxPool2d: partial(_pool_formula, dims=2), nn.AvgPool2d: partial(_pool_formula, dims=2),
-    nn.MaxPool3d: partial(_pool_formula, dims=3), nn.AvgPool3d: partial(_pool_formula, dims=3),
+    nn.MaxPool1d: partial(_pool_formula, dims=1),
+    nn.AvgPool1d: partial(_pool_formula, dims=1),
+    nn.MaxPool2d: partial(_pool_formula, dims=2),
+    nn.AvgPool2d: partial(_pool_formula, dims=2),
+    nn.MaxPool3d: partial(_pool_formula, dims=3),
+    nn.AvgPool3d: partial(_pool_formula, dims=3),
     nn.AdaptiveAvgPool1d: partial(_adaptive_formula, dims=1),
     nn.AdaptiveMaxPool1d: partial(_adaptive_formula, dims=1),
     nn.AdaptiveAvgPool2d: partial(_adaptive_formula, dims=2),
@@ -201,8 +216,9 @@ class Trace(Tabular):
     (call 2)"]`` a later one).
     """
 
-    def __init__(self, model_name: str, rows: list[TraceRow], input_shape: Shape,
-                 output_shape: Shape, total_params: int) -> None:
+    def __init__(
+        self, model_name: str, rows: list[TraceRow], input_shape: Shape, output_shape: Shape, total_params: int
+    ) -> None:
         self.model_name = model_name
         self.rows = rows
         self.input_shape = input_shape
@@ -229,16 +245,28 @@ class Trace(Tabular):
 
     def table(self) -> Table:
         """The rows as a :class:`~ghostedu.tables.Table`, the model's input, output and parameters below."""
+
         def params(row: TraceRow) -> str:
             if row.num_params == 0:
                 return "--"
             return "(recursive)" if row.call > 1 else f"{row.num_params:,}"  # as torchinfo shows it
 
-        cells = [(row.label, row.type, _shapes_text(row.input_shapes), _shapes_text(row.output_shapes),
-                  params(row), row.formula) for row in self.rows]
-        footer = (f"{self.model_name}: input {_shape_text(self.input_shape)} -> output "
-                  f"{_shape_text(self.output_shape)}, {self.total_params:,} parameters (torchinfo); "
-                  "shapes include the batch dimension")
+        cells = [
+            (
+                row.label,
+                row.type,
+                _shapes_text(row.input_shapes),
+                _shapes_text(row.output_shapes),
+                params(row),
+                row.formula,
+            )
+            for row in self.rows
+        ]
+        footer = (
+            f"{self.model_name}: input {_shape_text(self.input_shape)} -> output "
+            f"{_shape_text(self.output_shape)}, {self.total_params:,} parameters (torchinfo); "
+            "shapes include the batch dimension"
+        )
         return Table(_COLUMNS, cells, right=(4,), code=(5,), footer=footer, css_class="ghostedu-trace")
 
 
@@ -325,8 +353,10 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     try:
         with evaluating(model):
             stats = torchinfo.summary(
-                model, input_data=zeros_input(model, size),
-                depth=depth if depth is not None else 100, verbose=0,
+                model,
+                input_data=zeros_input(model, size),
+                depth=depth if depth is not None else 100,
+                verbose=0,
             )
     except RuntimeError as error:
         cause = error.__cause__ or error
@@ -348,12 +378,18 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     for call in calls:
         key = id(call.module)
         seen[key] = seen.get(key, 0) + 1
-        rows.append(TraceRow(
-            name=call.name, type=type(call.module).__name__, depth=call.depth,
-            input_shapes=call.input_shapes, output_shapes=call.output_shapes,
-            num_params=params.get(key, 0),
-            formula=_formula(call.module, call.input_shapes, call.output_shapes),
-            call=seen[key], calls=totals[key],
-        ))
+        rows.append(
+            TraceRow(
+                name=call.name,
+                type=type(call.module).__name__,
+                depth=call.depth,
+                input_shapes=call.input_shapes,
+                output_shapes=call.output_shapes,
+                num_params=params.get(key, 0),
+                formula=_formula(call.module, call.input_shapes, call.output_shapes),
+                call=seen[key],
+                calls=totals[key],
+            )
+        )
     out_shapes = model_output[0] if model_output else ()
     return Trace(type(model).__name__, rows, size, out_shapes[0] if out_shapes else (), stats.total_params)

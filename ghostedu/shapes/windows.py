@@ -26,8 +26,9 @@ __all__ = ["conv_windows_1d", "stack_windows", "stack_dependencies", "dependency
 Window = tuple[int, int, int, int]  # (kernel_size, stride, padding, dilation)
 
 
-def conv_windows_1d(length: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                    dilation: int = 1) -> list[list[int]]:
+def conv_windows_1d(
+    length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> list[list[int]]:
     """Input positions read by each output position of a 1D convolution (or pooling) window.
 
     Returns one list per output position ``o`` (``conv_output_length(...)`` of them), holding the
@@ -39,9 +40,13 @@ def conv_windows_1d(length: int, kernel_size: int, stride: int = 1, padding: int
     [[0, 1, 2], [2, 3, 4]]
     """
     f = "conv_windows_1d"
-    n_out = conv_output_length(check_int(f, "length", length), check_int(f, "kernel_size", kernel_size),
-                               check_int(f, "stride", stride), check_int(f, "padding", padding, 0),
-                               check_int(f, "dilation", dilation))
+    n_out = conv_output_length(
+        check_int(f, "length", length),
+        check_int(f, "kernel_size", kernel_size),
+        check_int(f, "stride", stride),
+        check_int(f, "padding", padding, 0),
+        check_int(f, "dilation", dilation),
+    )
     return [[o * stride - padding + j * dilation for j in range(kernel_size)] for o in range(n_out)]
 
 
@@ -58,17 +63,25 @@ def _layer_window(layer) -> Window:
         k, s, d = (*layer, 1)[:3]
         return k, s, 0, d
     if isinstance(layer, nn.Module) and hasattr(layer, "kernel_size"):
+
         def first(v):
             return v[0] if isinstance(v, (tuple, list)) else v
 
         padding = getattr(layer, "padding", 0)
         if isinstance(padding, str):
-            raise ValueError(f"stack_windows: expected a numeric padding in {type(layer).__name__}, "
-                             f"got padding={padding!r}")
-        return (first(layer.kernel_size), first(getattr(layer, "stride", 1)), first(padding),
-                first(getattr(layer, "dilation", 1)))
-    raise ValueError(f"stack_windows: expected a layer as (kernel_size, stride[, dilation]), a dict or a "
-                     f"conv/pool module, got {layer!r}")
+            raise ValueError(
+                f"stack_windows: expected a numeric padding in {type(layer).__name__}, got padding={padding!r}"
+            )
+        return (
+            first(layer.kernel_size),
+            first(getattr(layer, "stride", 1)),
+            first(padding),
+            first(getattr(layer, "dilation", 1)),
+        )
+    raise ValueError(
+        f"stack_windows: expected a layer as (kernel_size, stride[, dilation]), a dict or a "
+        f"conv/pool module, got {layer!r}"
+    )
 
 
 def stack_windows(layers: Sequence, length: int) -> list[tuple[Window, list[list[int]]]]:
@@ -85,8 +98,10 @@ def stack_windows(layers: Sequence, length: int) -> list[tuple[Window, list[list
         try:
             out.append(((k, s, p, d), conv_windows_1d(n, k, s, p, d)))
         except ValueError as error:
-            raise ValueError(f"stack_windows: expected every layer to produce an output, got none from layer {i} "
-                             f"(k={k}, s={s}, p={p}, d={d}) on length {n}: {error}") from None
+            raise ValueError(
+                f"stack_windows: expected every layer to produce an output, got none from layer {i} "
+                f"(k={k}, s={s}, p={p}, d={d}) on length {n}: {error}"
+            ) from None
     return out
 
 
@@ -114,8 +129,9 @@ def stack_dependencies(layers: Sequence, length: int, output_index: int | None =
     return levels
 
 
-def dependency_mask(model: nn.Module, input_size: Sequence[int], output_index: Sequence[int] | None = None,
-                    counts: bool = False) -> torch.Tensor:
+def dependency_mask(
+    model: nn.Module, input_size: Sequence[int], output_index: Sequence[int] | None = None, counts: bool = False
+) -> torch.Tensor:
     """Which input values one output value of ``model`` depends on, found by autograd.
 
     Runs ``model`` in eval mode (its modes restored after) on a zero input of ``input_size`` (batch

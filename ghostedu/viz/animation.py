@@ -22,6 +22,7 @@ The animations are ``matplotlib.animation.FuncAnimation`` objects rendered as HT
 font from a CDN, so a page works offline). Keep them small: a
 few frames (at most ``max_frames``) at a low ``dpi``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -73,9 +74,15 @@ def _formula(name: str, length: int, k: int, s: int, p: int, d: int, n_out: int)
 # matplotlib's player loads an icon font from a CDN; the book works offline (see offline_jshtml).
 _CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*')
 _ICONS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&laquo;", "fa fa-step-backward": "&#x25C1;",
-    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x275A;&#x275A;", "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x25B7;", "fa fa-fast-forward": "&raquo;", "fa fa-plus": "+",
+    "fa fa-minus": "&minus;",
+    "fa fa-fast-backward": "&laquo;",
+    "fa fa-step-backward": "&#x25C1;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "&#x275A;&#x275A;",
+    "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x25B7;",
+    "fa fa-fast-forward": "&raquo;",
+    "fa fa-plus": "+",
 }
 
 
@@ -105,8 +112,9 @@ def offline_jshtml(anim: animation.FuncAnimation) -> str:
     for icon, char in _ICONS.items():
         text = text.replace(f'<i class="{icon}"></i>', char)
     if "https://" in text or '<i class="fa' in text:
-        raise RuntimeError("offline_jshtml: matplotlib's animation template changed; "
-                           "it still refers to a web resource or an icon font")
+        raise RuntimeError(
+            "offline_jshtml: matplotlib's animation template changed; it still refers to a web resource or an icon font"
+        )
     return _FRAME.sub(_palette_png, text)
 
 
@@ -135,8 +143,7 @@ def _light(colour: str, amount: float = 0.6) -> tuple[float, float, float]:
     return tuple(c + (1 - c) * amount for c in to_rgb(colour))
 
 
-def _frame_axes(x0: float, x1: float, y0: float, y1: float, dpi: int, cell: float = 0.3,
-                title_lines: int = 2):
+def _frame_axes(x0: float, x1: float, y0: float, y1: float, dpi: int, cell: float = 0.3, title_lines: int = 2):
     """A figure sized to its content (``cell`` inches per unit), the axes filling it below the title."""
     title_in = 0.22 * title_lines + 0.12
     w, h = (x1 - x0) * cell, (y1 - y0) * cell
@@ -156,15 +163,32 @@ def _title(fig, text: str) -> None:
 
 def _cell(ax, x: float, y: float, colour: str, dashed: bool = False, size: float = 1.0) -> Rectangle:
     # No anti-aliasing: flat colours compress several times better in the embedded PNG frames.
-    r = Rectangle((x, y), size, size, facecolor=colour, edgecolor="#666666", lw=0.8,
-                  linestyle="--" if dashed else "-", antialiased=False)
+    r = Rectangle(
+        (x, y),
+        size,
+        size,
+        facecolor=colour,
+        edgecolor="#666666",
+        lw=0.8,
+        linestyle="--" if dashed else "-",
+        antialiased=False,
+    )
     ax.add_patch(r)
     return r
 
 
-def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
-                   max_frames: int = 20, dpi: int = 72, interval: int = 700, html: bool = True,
-                   title: str | None = None):
+def animate_conv1d(
+    length: int = 7,
+    kernel_size: int = 3,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    max_frames: int = 20,
+    dpi: int = 72,
+    interval: int = 700,
+    html: bool = True,
+    title: str | None = None,
+):
     """Animate a 1D kernel sliding over an input of ``length`` samples: one frame per output position.
 
     The input row is drawn on top with its ``padding`` zeros (dashed), the output row below. In each
@@ -173,8 +197,15 @@ def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, paddi
     throws away) are red. Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with
     ``html=False``). Chapter "Convolution arithmetic".
     """
-    _check("animate_conv1d", length=length, kernel_size=kernel_size, stride=stride, padding=padding,
-           dilation=dilation, max_frames=max_frames)
+    _check(
+        "animate_conv1d",
+        length=length,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        max_frames=max_frames,
+    )
     windows = conv_windows_1d(length, kernel_size, stride, padding, dilation)
     n_out = len(windows)
     _too_many("animate_conv1d", n_out, max_frames)
@@ -188,7 +219,7 @@ def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, paddi
         in_cells[i] = _cell(ax, i + padding, in_y, PAD if pad else INPUT, dashed=pad)
     out_x0 = padding + (length - n_out) / 2  # centre the output row under the input
     out_cells = [_cell(ax, out_x0 + o, out_y, TODO) for o in range(n_out)]
-    for i, r in in_cells.items():
+    for i in in_cells:
         if 0 <= i < length:
             ax.text(i + padding + 0.5, in_y + 1.25, str(i), ha="center", va="bottom", fontsize=8, color="#444444")
     lines = []
@@ -219,9 +250,18 @@ def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, paddi
     return _html(anim, fig, html)
 
 
-def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride: int = 1, padding: int = 0,
-                   dilation: int = 1, max_frames: int = 20, dpi: int = 72, interval: int = 600,
-                   html: bool = True, title: str | None = None):
+def animate_conv2d(
+    size: int | tuple[int, int] = 5,
+    kernel_size: int = 3,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    max_frames: int = 20,
+    dpi: int = 72,
+    interval: int = 600,
+    html: bool = True,
+    title: str | None = None,
+):
     """Animate a 2D kernel (square, ``kernel_size`` taps per axis) sliding over an ``H x W`` input.
 
     The input (with its padding ring, dashed) is drawn on the left, the output on the right; one frame
@@ -231,8 +271,16 @@ def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride
     with ``html=False``). Chapters "Convolution arithmetic" and "Dilated (atrous) convolution".
     """
     h, w = (size, size) if isinstance(size, (int, np.integer)) else size
-    _check("animate_conv2d", height=h, width=w, kernel_size=kernel_size, stride=stride, padding=padding,
-           dilation=dilation, max_frames=max_frames)
+    _check(
+        "animate_conv2d",
+        height=h,
+        width=w,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        max_frames=max_frames,
+    )
     rows = conv_windows_1d(h, kernel_size, stride, padding, dilation)
     cols = conv_windows_1d(w, kernel_size, stride, padding, dilation)
     ho, wo = len(rows), len(cols)
@@ -281,10 +329,21 @@ def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride
     return _html(anim, fig, html)
 
 
-def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: int = 2, length: int = 6,
-                           kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
-                           max_frames: int = 20, dpi: int = 72, interval: int = 600, html: bool = True,
-                           title: str | None = None):
+def animate_grouped_conv1d(
+    in_channels: int = 4,
+    out_channels: int = 4,
+    groups: int = 2,
+    length: int = 6,
+    kernel_size: int = 3,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    max_frames: int = 20,
+    dpi: int = 72,
+    interval: int = 600,
+    html: bool = True,
+    title: str | None = None,
+):
     """Animate a grouped 1D convolution with channels drawn as rows: which channels each output reads.
 
     Input channels are the top rows, output channels the bottom rows, each group in its own colour.
@@ -295,9 +354,18 @@ def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: 
     Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with ``html=False``).
     Chapter "Convolution arithmetic".
     """
-    _check("animate_grouped_conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups,
-           length=length, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
-           max_frames=max_frames)
+    _check(
+        "animate_grouped_conv1d",
+        in_channels=in_channels,
+        out_channels=out_channels,
+        groups=groups,
+        length=length,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        max_frames=max_frames,
+    )
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"animate_grouped_conv1d: expected in_channels and out_channels divisible by groups={groups}, "
@@ -351,17 +419,24 @@ def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: 
         return []
 
     kind = "depthwise" if groups == in_channels == out_channels else f"groups={groups}"
-    head = title or (f"Grouped Conv1d ({kind}): C_in={in_channels}, C_out={out_channels}, "
-                     f"k={kernel_size}, s={stride}, p={padding}")
+    head = title or (
+        f"Grouped Conv1d ({kind}): C_in={in_channels}, C_out={out_channels}, k={kernel_size}, s={stride}, p={padding}"
+    )
     _title(fig, head + f"\neach output reads C_in/groups = {cin_g} input channel" + ("s" if cin_g > 1 else ""))
     draw(0)
     anim = animation.FuncAnimation(fig, draw, frames=out_channels * n_out, interval=interval, blit=False)
     return _html(anim, fig, html)
 
 
-def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | None = None,
-                            labels: Sequence[str] | None = None, title: str = "Receptive field",
-                            unit: str = "position", ax=None):
+def plot_receptive_field_1d(
+    layers: Sequence,
+    length: int,
+    output_index: int | None = None,
+    labels: Sequence[str] | None = None,
+    title: str = "Receptive field",
+    unit: str = "position",
+    ax=None,
+):
     """Draw a stack of 1D layers as rows of cells and shade what one output depends on.
 
     Level 0 (bottom) is the input, the top row the chosen output; at each level the cells the output
@@ -375,8 +450,9 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
     lengths = [length] + [len(win) for win in windows]
     levels = stack_dependencies(layers, length, output_index)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(5.0, 0.16 * length + 1.5), 0.55 * len(lengths) + 1.2),
-                               constrained_layout=True)
+        fig, ax = plt.subplots(
+            figsize=(max(5.0, 0.16 * length + 1.5), 0.55 * len(lengths) + 1.2), constrained_layout=True
+        )
     else:
         fig = ax.figure
     row_gap = 1.6
@@ -391,8 +467,16 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
         deps = set(levels[lev])
         for i in range(n):
             x = a[lev] + b[lev] * i
-            ax.add_patch(Rectangle((x - b[lev] / 2 + 0.05, y), b[lev] - 0.1, 0.8,
-                                   facecolor=TAP if i in deps else INPUT, edgecolor="#666666", lw=0.5))
+            ax.add_patch(
+                Rectangle(
+                    (x - b[lev] / 2 + 0.05, y),
+                    b[lev] - 0.1,
+                    0.8,
+                    facecolor=TAP if i in deps else INPUT,
+                    edgecolor="#666666",
+                    lw=0.5,
+                )
+            )
     for lev, win in enumerate(windows):
         for o in levels[lev + 1]:
             xo = a[lev + 1] + b[lev + 1] * o
@@ -400,8 +484,11 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
                 if 0 <= i < lengths[lev]:
                     xi = a[lev] + b[lev] * i
                     ax.plot([xi, xo], [lev * row_gap + 0.8, (lev + 1) * row_gap], color=CURRENT, lw=0.5, alpha=0.7)
-    names = list(labels) if labels else ["input"] + [f"layer {i + 1} (k={k}, s={s}, d={d})"
-                                                     for i, (k, s, p, d) in enumerate(args)]
+    names = (
+        list(labels)
+        if labels
+        else ["input"] + [f"layer {i + 1} (k={k}, s={s}, d={d})" for i, (k, s, p, d) in enumerate(args)]
+    )
     ax.set_yticks([lev * row_gap + 0.4 for lev in range(len(lengths))], names, fontsize=8)
     left = min(0.0, min(a[lev] - b[lev] / 2 for lev in range(len(lengths))))
     right = max(float(length), max(a[lev] + b[lev] * (n - 0.5) for lev, n in enumerate(lengths)))
@@ -417,8 +504,9 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
     return fig
 
 
-def plot_dependency_masks(masks: Sequence, titles: Sequence[str], suptitle: str = "", unit: str = "pixel",
-                          crop: int | None = None):
+def plot_dependency_masks(
+    masks: Sequence, titles: Sequence[str], suptitle: str = "", unit: str = "pixel", crop: int | None = None
+):
     """Draw 2D dependency maps (from :func:`ghostedu.shapes.dependency_mask`) side by side; returns the figure.
 
     ``crop``: show only the central ``crop x crop`` window (the rest is zero). Each panel's title
@@ -432,7 +520,7 @@ def plot_dependency_masks(masks: Sequence, titles: Sequence[str], suptitle: str 
         r0 = c0 = 0
         if crop is not None and crop < min(h, w):
             r0, c0 = (h - crop) // 2, (w - crop) // 2
-            a = a[r0:r0 + crop, c0:c0 + crop]
+            a = a[r0 : r0 + crop, c0 : c0 + crop]
         extent = (c0 - 0.5, c0 + a.shape[1] - 0.5, r0 + a.shape[0] - 0.5, r0 - 0.5)
         ax.imshow(a, cmap="magma", extent=extent, interpolation="nearest")
         ax.set_title(f"{t}\n{int((a != 0).sum())} input {unit}s used", fontsize=9)
