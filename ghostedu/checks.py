@@ -18,15 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = [
-    "check_input",
-    "check_int",
-    "check_ints",
-    "check_number",
-    "check_bool",
-    "check_interval",
-    "check_names",
-]
+__all__ = ["check_input", "check_int", "check_ints", "check_number", "check_bool", "check_interval", "check_names"]
 
 _LAYOUTS = {3: "(N, C, L)", 4: "(N, C, H, W)"}
 

@@ -11,11 +11,13 @@ rounding (the sums run in another order).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Union
 
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
 from .checks import check_input, check_int, check_ints
 
@@ -24,7 +26,7 @@ __all__ = ["conv1d", "conv2d", "conv1d_loops"]
 IntOrPair = Union[int, Sequence[int]]
 
 
-def _check(func: str, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, groups: int, dims: int) -> None:
+def _check(func: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, dims: int) -> None:
     """Shapes that fit together: x ``(N, C_in, *spatial)``, weight ``(C_out, C_in/groups, *kernel)``."""
     check_input(func, x, dims + 2)
     if weight.dim() != dims + 2:
@@ -49,14 +51,17 @@ def _check(func: str, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor 
         raise ValueError(f"{func}: expected weight with the dtype of x ({x.dtype}), got {weight.dtype}")
 
 
-def _windows(
-    func: str,
-    x: torch.Tensor,
-    kernel: tuple[int, ...],
-    stride: tuple[int, ...],
-    padding: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> torch.Tensor:
+def _settings(f: str, stride, padding, dilation, dims: int) -> tuple[tuple[int, ...], ...]:
+    """Stride, padding and dilation as one int per spatial axis, checked."""
+    return (
+        check_ints(f, "stride", stride, dims, 1),
+        check_ints(f, "padding", padding, dims, 0),
+        check_ints(f, "dilation", dilation, dims, 1),
+    )
+
+
+def _windows(func: str, x: Tensor, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
+             dilation: tuple[int, ...]) -> Tensor:  # fmt: skip
     """Every window of x: ``(N, C, *spatial)`` -> ``(N, C, *out, *kernel)``.
 
     Each output position gets a copy-free view of the input samples its kernel
@@ -77,46 +82,35 @@ def _windows(
     return x[(...,) + tuple(slice(None, None, d) for d in dilation)]
 
 
-def conv1d(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None = None,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    groups: int = 1,
-) -> torch.Tensor:
+def _conv(f: str, x: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation, groups: int,
+          dims: int) -> Tensor:  # fmt: skip
+    """The convolution of :func:`conv1d` and :func:`conv2d`, for ``dims`` spatial axes."""
+    _check(f, x, weight, bias, groups, dims)
+    s, p, d = _settings(f, stride, padding, dilation, dims)
+    n, c_in, c_out, kernel = x.shape[0], x.shape[1], weight.shape[0], tuple(weight.shape[2:])
+    win = _windows(f, x, kernel, s, p, d)  # (N, C_in, *out, *kernel)
+    out_size = win.shape[2 : 2 + dims]
+    # Every position of the output, and every tap of the kernel, along one axis each.
+    win = win.reshape(n, groups, c_in // groups, math.prod(out_size), math.prod(kernel))
+    w = weight.reshape(groups, c_out // groups, c_in // groups, math.prod(kernel))
+    # Per group g: output channel o at position p sums input channel c times tap j.
+    out = torch.einsum("ngcpj,gocj->ngop", win, w).reshape(n, c_out, *out_size)
+    return out if bias is None else out + bias.view(c_out, *(1,) * dims)
+
+
+def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0,
+           dilation: int = 1, groups: int = 1) -> Tensor:  # fmt: skip
     """1D convolution (cross-correlation, as in PyTorch), like ``F.conv1d``.
 
     x ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)``, bias ``(C_out,)`` ->
     ``(N, C_out, L_out)`` with ``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1``.
     Chapter "Convolution arithmetic".
     """
-    f = "conv1d"
-    _check(f, x, weight, bias, groups, dims=1)
-    (s,), (p,), (d,) = (
-        check_ints(f, n, v, 1, m)
-        for n, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1))
-    )
-    n, c_in, _ = x.shape
-    c_out, _, k = weight.shape
-    win = _windows(f, x, (k,), (s,), (p,), (d,))  # (N, C_in, L_out, k)
-    win = win.reshape(n, groups, c_in // groups, win.shape[2], k)
-    w = weight.reshape(groups, c_out // groups, c_in // groups, k)
-    # Per group g: output channel o at position l sums input channel c times tap j.
-    out = torch.einsum("ngclj,gocj->ngol", win, w).reshape(n, c_out, -1)
-    return out if bias is None else out + bias[:, None]
+    return _conv("conv1d", x, weight, bias, stride, padding, dilation, groups, dims=1)
 
 
-def conv2d(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None = None,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
-    groups: int = 1,
-) -> torch.Tensor:
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1, padding: IntOrPair = 0,
+           dilation: IntOrPair = 1, groups: int = 1) -> Tensor:  # fmt: skip
     """2D convolution (cross-correlation, as in PyTorch), like ``F.conv2d``.
 
     x ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)``
@@ -124,30 +118,11 @@ def conv2d(
     stride, padding and dilation (an int means the same on both axes).
     Chapter "Convolution arithmetic".
     """
-    f = "conv2d"
-    _check(f, x, weight, bias, groups, dims=2)
-    s, p, d = (
-        check_ints(f, n, v, 2, m)
-        for n, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1))
-    )
-    n, c_in, _, _ = x.shape
-    c_out, _, kh, kw = weight.shape
-    win = _windows(f, x, (kh, kw), s, p, d)  # (N, C_in, H_out, W_out, kH, kW)
-    h_out, w_out = win.shape[2], win.shape[3]
-    win = win.reshape(n, groups, c_in // groups, h_out, w_out, kh, kw)
-    w = weight.reshape(groups, c_out // groups, c_in // groups, kh, kw)
-    out = torch.einsum("ngchwij,gocij->ngohw", win, w).reshape(n, c_out, h_out, w_out)
-    return out if bias is None else out + bias[:, None, None]
+    return _conv("conv2d", x, weight, bias, stride, padding, dilation, groups, dims=2)
 
 
-def conv1d_loops(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None = None,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-) -> torch.Tensor:
+def conv1d_loops(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0,
+                 dilation: int = 1) -> Tensor:  # fmt: skip
     """The definition, one multiply at a time (no groups; slow, for reading).
 
     ``out[n, o, t] = bias[o] + sum_c sum_j weight[o, c, j] * x_padded[n, c, t*s + j*d]``
@@ -156,10 +131,7 @@ def conv1d_loops(
     """
     f = "conv1d_loops"
     _check(f, x, weight, bias, groups=1, dims=1)
-    (s,), (p,), (d,) = (
-        check_ints(f, n, v, 1, m)
-        for n, v, m in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1))
-    )
+    (s,), (p,), (d,) = _settings(f, stride, padding, dilation, dims=1)
     n_batch, c_in, length = x.shape
     c_out, _, k = weight.shape
     xp = F.pad(x, (p, p))

@@ -1,8 +1,8 @@
 """Generated data for the book: nothing is downloaded, every array is computed from a seed.
 
-* ``ghostedu.data.bearing`` -- vibration segments of a ball bearing (four classes, after the
+* :mod:`ghostedu.data.bearing` -- vibration segments of a ball bearing (four classes, after the
   CWRU data), their fault frequencies and envelope spectra: the 1D chapters.
-* ``ghostedu.data.images`` -- small pictures of shapes and stripes, and matplotlib's sample
+* :mod:`ghostedu.data.images` -- small pictures of shapes and stripes, and matplotlib's sample
   photograph: the 2D chapters.
 """
 

@@ -21,18 +21,6 @@ import torch
 
 from ..checks import check_bool, check_int, check_interval, check_names, check_number
 
-__all__ = [
-    "CLASSES",
-    "FS",
-    "FAULT_ORDERS",
-    "RPM_RANGE",
-    "RESONANCE_HZ",
-    "fault_frequencies",
-    "bearing_signals",
-    "bearing_dataset",
-    "envelope_spectrum",
-]
-
 CLASSES: tuple[str, ...] = ("normal", "inner_race", "outer_race", "ball")
 """Bearing classes in label order (``y == 1`` means ``"inner_race"``)."""
 

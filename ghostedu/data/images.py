@@ -15,18 +15,12 @@ import torch
 
 from ..checks import check_bool, check_int, check_number
 
-__all__ = ["IMAGE_CLASSES", "shapes_images", "image_dataset", "sample_photo"]
-
 IMAGE_CLASSES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "stripes")
 """Image classes, in label order."""
 
 
 def shapes_images(
-    n_per_class: int,
-    size: int = 32,
-    seed: int = 0,
-    noise: float = 0.05,
-    shuffle: bool = True,
+    n_per_class: int, size: int = 32, seed: int = 0, noise: float = 0.05, shuffle: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Small RGB pictures of one shape (or a stripe texture) on a plain background.
 

@@ -16,15 +16,7 @@ from ..models import GHOSTNET_CONFIG, ghostnet
 from . import _fail, _ok, as_number, check_close, check_value, not_answered
 
 # (in_chs, out_chs, stride) of the shortcut exercise: bottlenecks that occur in GhostNet.
-SHORTCUT_CASES: tuple[tuple[int, int, int], ...] = (
-    (16, 16, 1),
-    (16, 24, 2),
-    (24, 24, 1),
-    (24, 40, 2),
-    (80, 112, 1),
-    (112, 112, 1),
-    (160, 160, 2),
-)
+SHORTCUT_CASES = ((16, 16, 1), (16, 24, 2), (24, 24, 1), (24, 40, 2), (80, 112, 1), (112, 112, 1), (160, 160, 2))
 
 
 # ----------------------------------------------------------------------------------------------

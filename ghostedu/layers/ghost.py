@@ -15,6 +15,12 @@ from ..checks import check_input, check_int
 from .squeeze_excite import SqueezeExcite
 
 
+def _depthwise(channels: int, kernel_size: int, stride: int) -> nn.Conv2d:
+    """A depthwise ``kernel_size`` convolution (one filter per channel, no bias), padded to keep the size
+    at stride 1: ``(N, channels, H, W) -> (N, channels, H', W')``."""
+    return nn.Conv2d(channels, channels, kernel_size, stride, (kernel_size - 1) // 2, groups=channels, bias=False)
+
+
 class GhostModule(nn.Module):
     """Make ``oup`` feature maps from a few "intrinsic" maps and cheap depthwise copies of them.
 
@@ -109,15 +115,7 @@ class GhostBottleneck(nn.Module):
         self.stride = stride
         self.ghost1 = GhostModule(in_chs, mid_chs, relu=True)
         if stride > 1:
-            self.conv_dw = nn.Conv2d(
-                mid_chs,
-                mid_chs,
-                dw_kernel_size,
-                stride=stride,
-                padding=(dw_kernel_size - 1) // 2,
-                groups=mid_chs,
-                bias=False,
-            )
+            self.conv_dw = _depthwise(mid_chs, dw_kernel_size, stride)
             self.bn_dw = nn.BatchNorm2d(mid_chs)
         self.se = SqueezeExcite(mid_chs, se_ratio=se_ratio) if has_se else None
         self.ghost2 = GhostModule(mid_chs, out_chs, relu=False)
@@ -125,15 +123,7 @@ class GhostBottleneck(nn.Module):
             self.shortcut = nn.Sequential()
         else:
             self.shortcut = nn.Sequential(
-                nn.Conv2d(
-                    in_chs,
-                    in_chs,
-                    dw_kernel_size,
-                    stride=stride,
-                    padding=(dw_kernel_size - 1) // 2,
-                    groups=in_chs,
-                    bias=False,
-                ),
+                _depthwise(in_chs, dw_kernel_size, stride),
                 nn.BatchNorm2d(in_chs),
                 nn.Conv2d(in_chs, out_chs, 1, stride=1, padding=0, bias=False),
                 nn.BatchNorm2d(out_chs),

@@ -19,6 +19,7 @@ from ..utils import evaluating, zeros_input
 # One row per Ghost bottleneck, grouped by stage:
 #   k: depthwise kernel size, exp: expansion (mid) channels, out: output channels,
 #   se: squeeze-and-excitation ratio (0 = none), s: stride of the bottleneck.
+# fmt: off  (the table is the picture of the network: one row per bottleneck, as written)
 GHOSTNET_CONFIG: list[list[tuple[int, int, int, float, int]]] = [
     # k, exp, out,  se,   s
     [(3, 16, 16, 0.0, 1)],
@@ -31,6 +32,7 @@ GHOSTNET_CONFIG: list[list[tuple[int, int, int, float, int]]] = [
     [(5, 672, 160, 0.25, 2)],
     [(5, 960, 160, 0.0, 1), (5, 960, 160, 0.25, 1), (5, 960, 160, 0.0, 1), (5, 960, 160, 0.25, 1)],
 ]
+# fmt: on
 
 
 class ConvBnAct(nn.Module):

@@ -71,12 +71,7 @@ def _window_count(func: str, length: int, k: int, s: int, p: int, d: int, ceil_m
 
 
 def conv_output_length(
-    length: int,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    ceil_mode: bool = False,
+    length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
 ) -> int:
     """Output length of a convolution (or pooling) along one axis.
 
@@ -130,12 +125,7 @@ def pool_output_length(
 
 
 def conv_transpose_output_length(
-    length: int,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int = 0,
-    output_padding: int = 0,
-    dilation: int = 1,
+    length: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
 ) -> int:
     """Output length of a transposed convolution along one axis.
 

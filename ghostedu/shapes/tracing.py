@@ -135,26 +135,16 @@ _FormulaFn = Callable[[nn.Module, tuple[Shape, ...], tuple[Shape, ...]], str]
 # Which formula explains each layer type; looked up along the class's MRO, so
 # subclasses inherit their parent's entry. Layers that keep the shape have none.
 _FORMULAS: dict[type, _FormulaFn] = {
-    nn.Conv1d: _conv_formula,
-    nn.Conv2d: _conv_formula,
-    nn.Conv3d: _conv_formula,
-    nn.ConvTranspose1d: _conv_transpose_formula,
-    nn.ConvTranspose2d: _conv_transpose_formula,
-    nn.ConvTranspose3d: _conv_transpose_formula,
-    nn.MaxPool1d: partial(_pool_formula, dims=1),
-    nn.AvgPool1d: partial(_pool_formula, dims=1),
-    nn.MaxPool2d: partial(_pool_formula, dims=2),
-    nn.AvgPool2d: partial(_pool_formula, dims=2),
-    nn.MaxPool3d: partial(_pool_formula, dims=3),
-    nn.AvgPool3d: partial(_pool_formula, dims=3),
-    nn.AdaptiveAvgPool1d: partial(_adaptive_formula, dims=1),
-    nn.AdaptiveMaxPool1d: partial(_adaptive_formula, dims=1),
-    nn.AdaptiveAvgPool2d: partial(_adaptive_formula, dims=2),
-    nn.AdaptiveMaxPool2d: partial(_adaptive_formula, dims=2),
-    nn.AdaptiveAvgPool3d: partial(_adaptive_formula, dims=3),
-    nn.AdaptiveMaxPool3d: partial(_adaptive_formula, dims=3),
     nn.Linear: _linear_formula,
     nn.Flatten: _flatten_formula,
+    **{getattr(nn, f"Conv{d}d"): _conv_formula for d in (1, 2, 3)},
+    **{getattr(nn, f"ConvTranspose{d}d"): _conv_transpose_formula for d in (1, 2, 3)},
+    **{getattr(nn, f"{k}Pool{d}d"): partial(_pool_formula, dims=d) for d in (1, 2, 3) for k in ("Max", "Avg")},
+    **{
+        getattr(nn, f"Adaptive{k}Pool{d}d"): partial(_adaptive_formula, dims=d)
+        for d in (1, 2, 3)
+        for k in ("Max", "Avg")
+    },
 }
 
 
@@ -353,10 +343,7 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     try:
         with evaluating(model):
             stats = torchinfo.summary(
-                model,
-                input_data=zeros_input(model, size),
-                depth=depth if depth is not None else 100,
-                verbose=0,
+                model, input_data=zeros_input(model, size), depth=depth if depth is not None else 100, verbose=0
             )
     except RuntimeError as error:
         cause = error.__cause__ or error

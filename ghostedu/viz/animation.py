@@ -66,6 +66,13 @@ def _check(func: str, **values) -> None:
         check_int(func, name, value, minimum=0 if name == "padding" else 1)
 
 
+def _windows(func: str, length: int, kernel_size: int, stride: int, padding: int, dilation: int,
+             axis: str = "length") -> list[list[int]]:  # fmt: skip
+    """The windows of :func:`ghostedu.shapes.conv_windows_1d`, their settings checked in the name of ``func``."""
+    _check(func, **{axis: length}, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return conv_windows_1d(length, kernel_size, stride, padding, dilation)
+
+
 def _formula(name: str, length: int, k: int, s: int, p: int, d: int, n_out: int) -> str:
     """``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1 = n`` with the numbers filled in."""
     return f"{name}_out = {output_length_formula(length, k, s, p, d)} = {n_out}"
@@ -118,7 +125,11 @@ def offline_jshtml(anim: animation.FuncAnimation) -> str:
     return _FRAME.sub(_palette_png, text)
 
 
-def _html(anim: animation.FuncAnimation, fig, html: bool):
+def _play(fig, draw, frames: int, interval: int, html: bool):
+    """Draw frame 0, then animate ``draw`` over ``frames`` frames: ``IPython.display.HTML`` (offline,
+    see :func:`offline_jshtml`) or, with ``html=False``, the ``FuncAnimation`` itself."""
+    draw(0)
+    anim = animation.FuncAnimation(fig, draw, frames=frames, interval=interval, blit=False)
     if not html:
         return anim
     from IPython.display import HTML
@@ -129,6 +140,7 @@ def _html(anim: animation.FuncAnimation, fig, html: bool):
 
 
 def _too_many(func: str, n: int, max_frames: int) -> None:
+    check_int(func, "max_frames", max_frames)
     if n > max_frames:
         raise ValueError(
             f"{func}: this setting has {n} output positions, one frame each, but max_frames={max_frames}; "
@@ -177,18 +189,9 @@ def _cell(ax, x: float, y: float, colour: str, dashed: bool = False, size: float
     return r
 
 
-def animate_conv1d(
-    length: int = 7,
-    kernel_size: int = 3,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    max_frames: int = 20,
-    dpi: int = 72,
-    interval: int = 700,
-    html: bool = True,
-    title: str | None = None,
-):
+def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
+                   max_frames: int = 20, dpi: int = 72, interval: int = 700, html: bool = True,
+                   title: str | None = None):  # fmt: skip
     """Animate a 1D kernel sliding over an input of ``length`` samples: one frame per output position.
 
     The input row is drawn on top with its ``padding`` zeros (dashed), the output row below. In each
@@ -197,16 +200,7 @@ def animate_conv1d(
     throws away) are red. Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with
     ``html=False``). Chapter "Convolution arithmetic".
     """
-    _check(
-        "animate_conv1d",
-        length=length,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        max_frames=max_frames,
-    )
-    windows = conv_windows_1d(length, kernel_size, stride, padding, dilation)
+    windows = _windows("animate_conv1d", length, kernel_size, stride, padding, dilation)
     n_out = len(windows)
     _too_many("animate_conv1d", n_out, max_frames)
     read = {i for w in windows for i in w}
@@ -245,23 +239,12 @@ def animate_conv1d(
 
     head = title or f"Conv1d: L={length}, k={kernel_size}, s={stride}, p={padding}, d={dilation}"
     _title(fig, head + "\n" + _formula("L", length, kernel_size, stride, padding, dilation, n_out))
-    draw(0)
-    anim = animation.FuncAnimation(fig, draw, frames=n_out, interval=interval, blit=False)
-    return _html(anim, fig, html)
+    return _play(fig, draw, n_out, interval, html)
 
 
-def animate_conv2d(
-    size: int | tuple[int, int] = 5,
-    kernel_size: int = 3,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    max_frames: int = 20,
-    dpi: int = 72,
-    interval: int = 600,
-    html: bool = True,
-    title: str | None = None,
-):
+def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride: int = 1, padding: int = 0,
+                   dilation: int = 1, max_frames: int = 20, dpi: int = 72, interval: int = 600, html: bool = True,
+                   title: str | None = None):  # fmt: skip
     """Animate a 2D kernel (square, ``kernel_size`` taps per axis) sliding over an ``H x W`` input.
 
     The input (with its padding ring, dashed) is drawn on the left, the output on the right; one frame
@@ -271,18 +254,8 @@ def animate_conv2d(
     with ``html=False``). Chapters "Convolution arithmetic" and "Dilated (atrous) convolution".
     """
     h, w = (size, size) if isinstance(size, (int, np.integer)) else size
-    _check(
-        "animate_conv2d",
-        height=h,
-        width=w,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        max_frames=max_frames,
-    )
-    rows = conv_windows_1d(h, kernel_size, stride, padding, dilation)
-    cols = conv_windows_1d(w, kernel_size, stride, padding, dilation)
+    rows = _windows("animate_conv2d", h, kernel_size, stride, padding, dilation, axis="height")
+    cols = _windows("animate_conv2d", w, kernel_size, stride, padding, dilation, axis="width")
     ho, wo = len(rows), len(cols)
     _too_many("animate_conv2d", ho * wo, max_frames)
     read_r = {i for win in rows for i in win}
@@ -324,26 +297,13 @@ def animate_conv2d(
     ax.text(ox + wo / 2, oy + ho + 0.2, "output", ha="center", va="bottom", fontsize=8)
     head = title or f"Conv2d: {h}x{w} input, k={kernel_size}, s={stride}, p={padding}, d={dilation}"
     _title(fig, head + "\n" + _formula("H", h, kernel_size, stride, padding, dilation, ho))
-    draw(0)
-    anim = animation.FuncAnimation(fig, draw, frames=ho * wo, interval=interval, blit=False)
-    return _html(anim, fig, html)
+    return _play(fig, draw, ho * wo, interval, html)
 
 
-def animate_grouped_conv1d(
-    in_channels: int = 4,
-    out_channels: int = 4,
-    groups: int = 2,
-    length: int = 6,
-    kernel_size: int = 3,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    max_frames: int = 20,
-    dpi: int = 72,
-    interval: int = 600,
-    html: bool = True,
-    title: str | None = None,
-):
+def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: int = 2, length: int = 6,
+                           kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
+                           max_frames: int = 20, dpi: int = 72, interval: int = 600, html: bool = True,
+                           title: str | None = None):  # fmt: skip
     """Animate a grouped 1D convolution with channels drawn as rows: which channels each output reads.
 
     Input channels are the top rows, output channels the bottom rows, each group in its own colour.
@@ -354,24 +314,13 @@ def animate_grouped_conv1d(
     Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with ``html=False``).
     Chapter "Convolution arithmetic".
     """
-    _check(
-        "animate_grouped_conv1d",
-        in_channels=in_channels,
-        out_channels=out_channels,
-        groups=groups,
-        length=length,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        max_frames=max_frames,
-    )
+    _check("animate_grouped_conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups)
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"animate_grouped_conv1d: expected in_channels and out_channels divisible by groups={groups}, "
             f"got in_channels={in_channels}, out_channels={out_channels}"
         )
-    windows = conv_windows_1d(length, kernel_size, stride, padding, dilation)
+    windows = _windows("animate_grouped_conv1d", length, kernel_size, stride, padding, dilation)
     n_out = len(windows)
     _too_many("animate_grouped_conv1d", out_channels * n_out, max_frames)
     cin_g, cout_g = in_channels // groups, out_channels // groups
@@ -423,9 +372,7 @@ def animate_grouped_conv1d(
         f"Grouped Conv1d ({kind}): C_in={in_channels}, C_out={out_channels}, k={kernel_size}, s={stride}, p={padding}"
     )
     _title(fig, head + f"\neach output reads C_in/groups = {cin_g} input channel" + ("s" if cin_g > 1 else ""))
-    draw(0)
-    anim = animation.FuncAnimation(fig, draw, frames=out_channels * n_out, interval=interval, blit=False)
-    return _html(anim, fig, html)
+    return _play(fig, draw, out_channels * n_out, interval, html)
 
 
 def plot_receptive_field_1d(
