@@ -48,11 +48,12 @@ format: $(STAMP)  ## let ruff format the code and fix what it can (then run make
 	$(BIN)/ruff format $(LINTED)
 	$(BIN)/ruff check --fix $(LINTED)
 
-# record_timing=False: no per-cell execution timestamps in the notebooks, so that re-executing a
-# notebook changes only what really changed.
+# So that re-executing a notebook changes only what really changed: no per-cell execution
+# timestamps (record_timing=False), and consecutive pieces of printed output joined into one, however
+# the kernel happened to flush them (a CoalesceStreamsPreprocessor after the execution).
 execute: $(STAMP)  ## re-run every notebook in chapters/ in place (after changing a notebook or ghostedu)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
+		--NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor $(NOTEBOOKS)
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab chapters

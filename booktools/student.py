@@ -51,7 +51,7 @@ __all__ = [
 SOLUTION_TAG = "solution"
 SETUP_TAG = "setup"
 STUB_COMMENT = "# YOUR CODE HERE"
-REGION_START = "# ---- YOUR CODE HERE: replace each stub below with your answer, then run the check ----"
+REGION_START = "# ---- YOUR CODE HERE: replace each stub, then run the check ----"
 REGION_END = "# ---- END OF YOUR CODE ----"
 
 _BEGIN = re.compile(r"^(\s*)#+\s*BEGIN SOLUTION\s*$")
@@ -285,7 +285,7 @@ def setup_cell_source(repository_url: str, branch: str = "main") -> str:
             "import importlib.util",
             "",
             'if importlib.util.find_spec("ghostedu") is None:',
-            f'    %pip install -q "ghostedu @ git+{url}@{branch}"',
+            f"    %pip install -q ghostedu@git+{url}@{branch}",
             "    importlib.invalidate_caches()",
         ]
     )

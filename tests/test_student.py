@@ -410,7 +410,7 @@ def test_student_copy_refuses_to_overwrite_the_chapters(tmp_path):
 def test_setup_cell_is_first_and_idempotent():
     nb = synthetic_notebook()
     assert nb.cells[0].metadata["tags"] == [SETUP_TAG, "remove-cell"]
-    assert '%pip install -q "ghostedu @ git+https://example.org/ghostedu/ghostedu@main"' in nb.cells[0].source
+    assert "%pip install -q ghostedu@git+https://example.org/ghostedu/ghostedu@main" in nb.cells[0].source
     n = len(nb.cells)
     assert add_setup_cell(nb, "https://example.org/ghostedu/ghostedu") is False
     assert add_setup_cell(nb, "https://example.org/other/repo", "dev") is True
