@@ -24,19 +24,19 @@ def test_params_solution_and_mistakes(capsys):
 
 def test_eightfold_solution_and_mistakes(capsys):
     ex.check_eightfold(72)
-    assert "N=72: standard / separable = 8" in capsys.readouterr().out
+    assert "C_out=72: standard / separable = 8" in capsys.readouterr().out
     with pytest.raises(ExerciseError, match="not answered yet"):
         ex.check_eightfold(None)
-    with pytest.raises(ExerciseError, match=r"at N=71 .* saves only 7\.98\dx, less than 8x"):
+    with pytest.raises(ExerciseError, match=r"at C_out=71 .* saves only 7\.98\dx, less than 8x"):
         ex.check_eightfold(71)
-    with pytest.raises(ExerciseError, match="a smaller N already saves 8x"):
+    with pytest.raises(ExerciseError, match="a smaller C_out already saves 8x"):
         ex.check_eightfold(100)
     with pytest.raises(ExerciseError, match="whole number"):
         ex.check_eightfold(72.0)
 
 
 def test_smallest_n_matches_the_formula():
-    # 1/N + 1/K^2 <= 1/f  <=>  N >= f*K^2 / (K^2 - f)
+    # 1/C_out + 1/k^2 <= 1/f  <=>  C_out >= f*k^2 / (k^2 - f)
     assert ex.smallest_n_for_saving(8, 3) == 72
     assert ex.smallest_n_for_saving(4, 3) == 8  # 36/5 = 7.2 -> 8
     assert ex.smallest_n_for_saving(20, 5) == 100

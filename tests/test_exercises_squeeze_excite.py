@@ -15,7 +15,7 @@ def test_reduced_width_solution_and_mistakes(capsys):
         ex.check_reduced_width(50)
     with pytest.raises(ExerciseError, match="that rounds down"):
         ex.check_reduced_width(48)
-    with pytest.raises(ExerciseError, match="r = 16"):
+    with pytest.raises(ExerciseError, match="reduction ratio of 16"):
         ex.check_reduced_width(12)
     with pytest.raises(ExerciseError, match="whole number"):
         ex.check_reduced_width(50.5)
@@ -38,12 +38,12 @@ def test_se_params_solution_and_mistakes(capsys):
         ex.check_se_params(2 * 480 * 120)
     with pytest.raises(ExerciseError, match="conv_reduce alone"):
         ex.check_se_params(480 * 120 + 120)
-    with pytest.raises(ExerciseError, match="C\\*r \\+ r"):
+    with pytest.raises(ExerciseError, match="C\\*reduced \\+ reduced"):
         ex.check_se_params(3)
 
 
 def test_se_params_unrounded_width_hint():
-    r = 20  # SqueezeExcite(72): 72 * 0.25 = 18 rounds to 20
-    with pytest.raises(ExerciseError, match="rounded width r = 20, not 18"):
+    reduced = 20  # SqueezeExcite(72): 72 * 0.25 = 18 rounds to 20
+    with pytest.raises(ExerciseError, match="rounded reduced width 20, not 18"):
         ex.check_se_params(2 * 72 * 18 + 18 + 72, in_chs=72)
-    ex.check_se_params(72 * r + r + r * 72 + 72, in_chs=72)
+    ex.check_se_params(72 * reduced + reduced + reduced * 72 + 72, in_chs=72)

@@ -53,7 +53,7 @@ def check_params(answer, filter_in: int = 64, filter_out: int = 128) -> None:
 
 
 def _macs_standard_and_separable(n_out: int, k: int, n_in: int = 4, size: int = 4) -> tuple[int, int]:
-    """Multiply-adds of a standard kxk conv and of depthwise kxk + pointwise 1x1, n_in -> n_out."""
+    """Multiply-adds of a standard kxk conv and of depthwise kxk + pointwise 1x1, n_in -> n_out channels."""
     shape = (1, n_in, size, size)
     standard = nn.Conv2d(n_in, n_out, k, padding=k // 2, bias=False)
     separable = nn.Sequential(
@@ -63,7 +63,7 @@ def _macs_standard_and_separable(n_out: int, k: int, n_in: int = 4, size: int = 
 
 
 def smallest_n_for_saving(factor: int, k: int = 3, max_n: int = 4096) -> int:
-    """The smallest output-channel count N at which depthwise separable kxk needs at most
+    """The smallest number of output channels C_out at which depthwise separable kxk needs at most
     ``1/factor`` of the standard convolution's multiply-adds, found by counting them."""
     low, high = 1, max_n
     std, sep = _macs_standard_and_separable(high, k)
@@ -80,9 +80,9 @@ def smallest_n_for_saving(factor: int, k: int = 3, max_n: int = 4096) -> int:
 
 
 def check_eightfold(answer, k: int = 3, factor: int = 8) -> None:
-    """``answer``: the smallest number of output channels N for which a depthwise separable kxk
+    """``answer``: the smallest number of output channels C_out for which a depthwise separable kxk
     convolution needs at most 1/factor of the multiply-adds of a standard kxk convolution."""
-    name = f"smallest N for a saving of {factor}x at K={k}"
+    name = f"smallest C_out for a saving of {factor}x at k={k}"
     if answer is None:
         raise not_answered(name)
     expected = smallest_n_for_saving(factor, k)
@@ -95,12 +95,12 @@ def check_eightfold(answer, k: int = 3, factor: int = 8) -> None:
     if answer != expected:
         std, sep = _macs_standard_and_separable(max(answer, 1), k)
         if answer < expected:
-            message = f"at N={answer} the separable convolution saves only {std / sep:.3f}x, less than {factor}x."
+            message = f"at C_out={answer} the separable convolution saves only {std / sep:.3f}x, less than {factor}x."
         else:
-            message = f"N={answer} saves {std / sep:.3f}x, but a smaller N already saves {factor}x."
-        _fail(name, message, f"the cost ratio is 1/N + 1/K^2; solve 1/N + 1/{k * k} <= 1/{factor} for N.")
+            message = f"C_out={answer} saves {std / sep:.3f}x, but a smaller C_out already saves {factor}x."
+        _fail(name, message, f"the cost ratio is 1/C_out + 1/k^2; solve 1/C_out + 1/{k * k} <= 1/{factor} for C_out.")
     std, sep = _macs_standard_and_separable(expected, k)
-    _ok(name, f"N={expected}: standard / separable = {std / sep:g}")
+    _ok(name, f"C_out={expected}: standard / separable = {std / sep:g}")
 
 
 def check_linear_block(conv_dw_linear: Callable[..., nn.Module], params_change) -> None:

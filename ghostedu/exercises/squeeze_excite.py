@@ -34,8 +34,8 @@ def check_reduced_width(answer, in_chs: int = 200, se_ratio: float = 0.25) -> No
         "to the NEAREST multiple of 4.",
         int(raw) // 4 * 4: "that rounds down; make_divisible computes int(v + 4/2) // 4 * 4, so a value halfway "
         "between two multiples of 4 goes up.",
-        make_divisible(in_chs / 16, 4): "se_ratio 0.25 means a quarter of the channels (the SE paper's r = 16 "
-        "is not what GhostNet uses).",
+        make_divisible(in_chs / 16, 4): "se_ratio 0.25 means a quarter of the channels (the SE paper's "
+        "reduction ratio of 16 is not what GhostNet uses).",
     }
     hint = hints.get(
         answer,
@@ -52,17 +52,18 @@ def check_se_params(answer, in_chs: int = 480, se_ratio: float = 0.25) -> None:
         raise not_answered(name)
     se = SqueezeExcite(in_chs, se_ratio=se_ratio)
     expected = count_params(se)
-    r = se.conv_reduce.out_channels
+    reduced = se.conv_reduce.out_channels
     raw = in_chs * se_ratio
     hints = {
-        2 * in_chs * r: "you counted the two 1x1 convolutions' weights but not their biases "
-        "(both convolutions have bias=True: r biases and C biases).",
-        in_chs * r + r: "that is conv_reduce alone; conv_expand maps the r channels back to C.",
-        int(2 * in_chs * raw + raw + in_chs): f"use the rounded width r = {r}, not {raw:g}.",
+        2 * in_chs * reduced: "you counted the two 1x1 convolutions' weights but not their biases "
+        "(both convolutions have bias=True: one per reduced channel and one per channel C).",
+        in_chs * reduced + reduced: "that is conv_reduce alone; conv_expand maps the reduced channels back to C.",
+        int(2 * in_chs * raw + raw + in_chs): f"use the rounded reduced width {reduced}, not {raw:g}.",
     }
     hint = hints.get(
         answer,
-        "C*r + r (conv_reduce, with bias) + r*C + C (conv_expand, with bias); the pooling, "
-        "the ReLU and the gate have no parameters.",
+        "C*reduced + reduced (conv_reduce, with bias) + reduced*C + C (conv_expand, with "
+        "bias), where reduced is the rounded reduced width; the pooling, the ReLU and the "
+        "gate have no parameters.",
     )
     check_value(name, answer, expected, hint)
