@@ -17,7 +17,8 @@ makes that work for this book:
    深度可分离卷积 into 深度/可/分离/卷积, so a search for 深度可分离 would find nothing; a user
    dictionary made of the glossary's Chinese terms keeps each term one word. jieba's own
    dictionary ships with it (nothing is downloaded); its cache is written beside the doctrees.
-5. Chinese pages name CJK fonts before the generic family (``_static/ghostedu-zh.css``).
+5. Chinese pages name CJK fonts before the generic family (``_ext/static/ghostedu-zh.css``; not
+   in ``_static``, whose style sheets Jupyter Book puts on every page of every edition).
    The theme's own words: Sphinx's and pydata-sphinx-theme's come from the catalog domain
    ``sphinx`` (``locales/<language>/LC_MESSAGES/sphinx.po`` comes first, as Sphinx does it);
    sphinx-book-theme's from ``booktheme.po`` beside it, put here before the theme's own catalog.
@@ -114,7 +115,8 @@ def _edition_link(app: Sphinx, pagename: str, templatename: str, context: dict, 
 
 
 def _add_edition_switch(app: Sphinx, config: Config) -> None:
-    config.templates_path = [*config.templates_path, str(HERE / "templates")]
+    # First: the themes add their own components folders to templates_path, and the first match wins.
+    config.templates_path = [str(HERE / "templates"), *config.templates_path]
     options = dict(config.html_theme_options or {})
     end = options.get("article_header_end", ["article-header-buttons.html"])
     end = [end] if isinstance(end, str) else list(end)
@@ -187,6 +189,11 @@ def _theme_words(app: Sphinx) -> None:
             ours.add_fallback(theirs)
 
 
+def _chinese_fonts(app: Sphinx, config: Config) -> None:
+    if _language(config).startswith("zh"):
+        config.html_static_path = [*config.html_static_path, str(HERE / "static")]
+
+
 def _builder_inited(app: Sphinx) -> None:
     if _language(app.config) != "en":
         _theme_words(app)
@@ -211,6 +218,7 @@ def setup(app: Sphinx) -> dict:
     app.add_transform(UntranslatedDocstrings)
     app.connect("config-inited", _add_edition_switch)
     app.connect("config-inited", _chinese_search)
+    app.connect("config-inited", _chinese_fonts)
     app.connect("builder-inited", _builder_inited, priority=600)  # after myst-nb's own
     app.connect("html-page-context", _edition_link)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -29,6 +29,7 @@ English one, at ``_build/html/<folder>/`` (one site, two editions).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import re
@@ -73,6 +74,7 @@ class Edition:
     folder: str            # its place in _build/html, e.g. "zh"
     complete: tuple[str, ...] | None  # documents required complete; None: every document
     sphinx_config: dict    # Sphinx settings merged over _config.yml's
+    locales: Path = LOCALES
 
     @property
     def html(self) -> Path:
@@ -85,7 +87,7 @@ class Edition:
 
     @property
     def catalogs(self) -> Path:
-        return LOCALES / self.language / "LC_MESSAGES"
+        return self.locales / self.language / "LC_MESSAGES"
 
 
 def load_edition(language: str = "zh_CN") -> Edition:
@@ -109,16 +111,23 @@ def load_edition(language: str = "zh_CN") -> Edition:
 # --- building -----------------------------------------------------------------------------------
 
 def sphinx_build(builder: str, outdir: Path, doctrees: Path, overrides: dict, strict: bool = False,
-                 quiet: bool = False) -> int:
-    """One Jupyter Book build (the same configuration as ``jupyter-book build .``), in this process."""
+                 quiet: bool = False, warning_file: Path | None = None) -> int:
+    """One Jupyter Book build (the same configuration as ``jupyter-book build .``), in this process.
+
+    ``warning_file``: write Sphinx's warnings there instead of to stderr.
+    """
     from jupyter_book.sphinx import build_sphinx
 
     overrides = {**JB_OVERRIDES, **overrides}
     if strict:
         overrides["nitpicky"] = True
-    result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
-                          confoverrides=overrides, doctreedir=doctrees, builder=builder,
-                          warningiserror=strict, keep_going=strict, quiet=quiet)
+    with contextlib.ExitStack() as stack:
+        if warning_file is not None:
+            stack.enter_context(contextlib.redirect_stderr(
+                stack.enter_context(open(warning_file, "w", encoding="utf-8"))))
+        result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
+                              confoverrides=overrides, doctreedir=doctrees, builder=builder,
+                              warningiserror=strict, keep_going=strict, quiet=quiet)
     return result if isinstance(result, int) else 1
 
 
@@ -139,6 +148,10 @@ def has_words(message: str) -> bool:
     """Whether a message has anything to translate once code, math, roles and URLs are left out."""
     rest = NOT_WORDS.sub(" ", message)
     return any(unicodedata.category(ch).startswith("L") for ch in rest)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def _read(path: Path):
@@ -284,7 +297,7 @@ def problems(edition: Edition, pot_dir: Path) -> list[str]:
     out = []
     for doc in required(edition, documents(pot_dir)):
         s = doc_stats(edition, doc, pot_dir)
-        po = (edition.catalogs / f"{doc}.po").relative_to(ROOT)
+        po = _shown(edition.catalogs / f"{doc}.po")
         if not (edition.catalogs / f"{doc}.po").is_file():
             out.append(f"{po}: missing ({s.missing} messages; run `make translations`)")
             continue
@@ -301,7 +314,7 @@ def problems(edition: Edition, pot_dir: Path) -> list[str]:
             s = doc_stats(edition, name)
             for n, what in ((s.untranslated, "untranslated"), (s.fuzzy, "fuzzy"), (s.obsolete, "obsolete")):
                 if n:
-                    out.append(f"{path.relative_to(ROOT)}: {n} message(s) {what}")
+                    out.append(f"{_shown(path)}: {n} message(s) {what}")
     return out
 
 
@@ -327,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "update":
             for doc, what in update_catalogs(edition, pot_dir).items():
                 if what != "unchanged":
-                    print(f"{what}: {(edition.catalogs / f'{doc}.po').relative_to(ROOT)}")
+                    print(f"{what}: {_shown(edition.catalogs / f'{doc}.po')}")
             print(table([doc_stats(edition, d, pot_dir) for d in documents(pot_dir)]))
             return 0
         found = problems(edition, pot_dir)
