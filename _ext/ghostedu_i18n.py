@@ -22,6 +22,8 @@ makes that work for this book:
    The theme's own words: Sphinx's and pydata-sphinx-theme's come from the catalog domain
    ``sphinx`` (``locales/<language>/LC_MESSAGES/sphinx.po`` comes first, as Sphinx does it);
    sphinx-book-theme's from ``booktheme.po`` beside it, put here before the theme's own catalog.
+   ``templates/`` holds the edition link and the theme's two sidebar buttons, whose tooltips it
+   writes without translating them.
 6. myst-nb writes a build's notebook outputs and glue data beside its doctrees (as it does for the
    English build, ``_build/jupyter_execute``), so that the Chinese edition, whose HTML goes inside
    the English one (``_build/html/zh``), keeps them in its own folder (``_build/zh``).

@@ -199,6 +199,8 @@ def update_catalogs(edition: Edition, pot_dir: Path) -> dict[str, str]:
             catalog = _read(po_path)
             before = po_path.read_bytes()
             catalog.update(pot, update_creation_date=False)
+            for key in [k for k, m in catalog.obsolete.items() if not m.string]:
+                del catalog.obsolete[key]  # gone, and never translated: nothing to reuse
         else:
             catalog, before = pot, None
             catalog.locale = edition.language
