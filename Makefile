@@ -10,11 +10,13 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # What ruff lints and formats: the package, the book's tools, tests, benchmarks, the Sphinx
 # extension and the notebooks' code (chapters/.ruff.toml keeps notebook lines within 80 columns).
 LINTED := ghostedu booktools tests benchmarks _ext chapters
+# The Chinese edition (_config.zh.yml, locales/zh_CN/): built into _build/html/zh. README, "The Chinese edition".
+I18N := $(BIN)/python -m booktools.i18n
 # One thread per process: `make test` runs two notebooks at a time on two workers, and the stored
 # outputs are produced (`make execute`) and checked under the same setting.
 export OMP_NUM_THREADS := 1
 
-.PHONY: help book test unit lint format execute lab student timings clean
+.PHONY: help book test unit lint format execute lab student timings translations clean
 
 help:  ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,12 +30,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)  ## create .venv if needed and build the HTML book into _build/html
 	$(BIN)/jupyter-book build .
+	$(I18N) build
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+	@echo "The Chinese edition is at $(CURDIR)/_build/html/zh/index.html"
 
 # Lint first (seconds), then the strict book build (the browser test reads _build/html), then every
 # test and every notebook under strict nbval.
 test: $(STAMP) lint  ## everything CI runs: lint, strict book build, all tests, strict nbval of every notebook
 	$(BIN)/jupyter-book build . $(JB_STRICT)
+	$(I18N) build --strict
 	$(PYTEST) tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/sanitize.cfg -n 2 --dist loadscope
 
@@ -63,6 +68,11 @@ student: $(STAMP)  ## write student copies of the notebooks to student/ (solutio
 
 timings: $(STAMP)  ## time every notebook into chapters/timings.json (on a quiet machine), refresh its page
 	$(BIN)/python -m booktools timings chapters -o chapters/timings.json
+
+# After a change to the English text: extract its messages, update locales/zh_CN/LC_MESSAGES/*.po
+# (changed messages marked fuzzy) and print what is left to translate, per document.
+translations: $(STAMP)  ## update the Chinese catalogs after a change to the English text
+	$(I18N) update
 
 clean:  ## remove the built book and the student copies
 	rm -rf _build student

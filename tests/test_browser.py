@@ -5,7 +5,8 @@ serves ``_build/html`` on 127.0.0.1 and checks every page of the table of conten
 in the console, no request leaving 127.0.0.1 (the book works offline), every image drawn with a
 non-zero size, every formula typeset by MathJax, no code block wider than its column (it would scroll
 sideways). The search page must find "depthwise". One screenshot per page goes to
-``_build/screenshots/`` for a person to look at.
+``_build/screenshots/`` for a person to look at. The Chinese edition's pages (``_build/html/zh``) get
+the same checks, its search must find Chinese terms, and its Chinese text must be drawn in a CJK font.
 """
 
 from __future__ import annotations
@@ -174,11 +175,15 @@ RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|\$\\[A-Za-z]+")
 
 
 def test_every_toc_page_is_built(built):
-    missing = [p for p in PAGES if not (HTML / f"{p}.html").is_file()]
+    missing = [p for p in EDITION_PAGES if not (HTML / f"{p}.html").is_file()]
     assert not missing, f"pages of _toc.yml missing from {HTML}: {missing} (rebuild the book)"
 
 
-@pytest.mark.parametrize("docname", PAGES)
+# The Chinese edition (_build/html/zh, built by `make test` too) is checked page by page the same way.
+EDITION_PAGES = PAGES + [f"zh/{p}" for p in PAGES]
+
+
+@pytest.mark.parametrize("docname", EDITION_PAGES)
 def test_page(browser, site, docname):
     page, log = open_page(browser, site, f"{docname}.html")
     try:
@@ -313,3 +318,49 @@ def test_notebook_pages_have_download_and_launch_buttons(built):
                 f"{docname}: no Colab launch link"
             )
             assert "mybinder.org/v2/gh/" in text and f"{name}.ipynb" in text, f"{docname}: no Binder launch link"
+
+
+# --- the Chinese edition ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, page", [("深度可分离", "chapters/04_depthwise"), ("空洞卷积", "chapters/03_dilated")])
+def test_chinese_search_finds_the_chapter(browser, site, query, page):
+    search, log = open_page(browser, site, f"zh/search.html?q={query}")
+    try:
+        search.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        results = search.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
+    finally:
+        search.close()
+    assert not log.errors, "\n".join(log.errors)
+    assert any(f"zh/{page}.html" in url for url in results), f"searching {query!r} found {results}"
+
+
+# A font drawn for Chinese: the names the Chinese edition's style sheet lists, and the CJK fonts
+# Linux distributions ship (a fallback such as DejaVu has no Chinese glyphs).
+CJK_FONT = re.compile(
+    r"PingFang|Hiragino|YaHei|Noto (Sans|Serif) (CJK|SC)|Source Han|WenQuanYi|"
+    r"WQY|Droid Sans Fallback|AR PL|SimSun|SimHei|Heiti",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("docname", ["zh/glossary", "zh/intro"])
+def test_chinese_text_is_drawn_in_a_cjk_font(browser, site, docname):
+    """Ask the browser (CSS.getPlatformFontsForNode) which fonts drew a Chinese paragraph."""
+    page, log = open_page(browser, site, f"{docname}.html")
+    try:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article p"})["nodeId"]
+        text = page.eval_on_selector("article p", "p => p.textContent")
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        page.close()
+    assert re.search(r"[\u4e00-\u9fff]", text), f"{docname}: the first paragraph is not Chinese: {text[:80]}"
+    assert fonts, f"{docname}: the browser reports no font for {text[:40]!r}"
+    cjk = [f for f in fonts if CJK_FONT.search(f["familyName"]) or CJK_FONT.search(f.get("postScriptName", ""))]
+    drawn = sum(f["glyphCount"] for f in cjk)
+    chinese = len(re.findall(r"[\u4e00-\u9fff，。：；（）“”、]", text))
+    assert drawn >= chinese, f"{docname}: Chinese characters drawn in {fonts}, not all in a CJK font"
