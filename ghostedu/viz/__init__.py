@@ -9,6 +9,7 @@ from .maps import feature_maps, image_grid
 from .plots import plot_confusion, plot_frequency_response, plot_history
 from .animation import (animate_conv1d, animate_conv2d, animate_grouped_conv1d, conv_windows_1d, dependency_mask,
                         offline_jshtml, plot_dependency_masks, plot_receptive_field_1d, stack_dependencies)
+from .explorer import block_cost_explorer, conv_arithmetic_explorer, dilation_explorer, net_length_explorer
 
 __all__ = ["feature_maps", "image_grid", "plot_history", "plot_confusion", "plot_frequency_response"]
 __all__ += ["animate_conv1d", "animate_conv2d", "animate_grouped_conv1d", "conv_windows_1d", "stack_dependencies",
