@@ -7,7 +7,12 @@
    twice with different priorities (sphinx-thebe's ``const THEBE_JS_URL = ...`` among them), and the
    second ``const`` declaration is a JavaScript error in the browser console on every page. Each page's
    scripts (and style sheets) are de-duplicated here, keeping the first of each.
-3. ``.. ghostedu-automodules:: PACKAGE`` (inside an ``{eval-rst}`` block): an ``automodule`` for every
+3. Interactive explorers: ``_static/explorers.js`` and ``_static/explorers.css`` are loaded on every
+   page. A cell output of ``ghostedu.viz.explorer`` is a ``<div class="ghostedu-explorer">`` with
+   its config; the script builds the widget from it. The output's note links to the chapter's page
+   in ``_build/html`` (right from a notebook in ``chapters/``); in the built page the link is made
+   relative to the page itself.
+4. ``.. ghostedu-automodules:: PACKAGE`` (inside an ``{eval-rst}`` block): an ``automodule`` for every
    public submodule of PACKAGE, so that the API reference lists each chapter's exercise checks without
    being edited when a chapter adds its module. A page that uses it is re-read on every build.
 """
@@ -17,6 +22,8 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import pkgutil
+import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -50,6 +57,25 @@ def mathjax_static_dir() -> Path:
 def _use_offline_mathjax(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, str(mathjax_static_dir())]
     config.mathjax_path = MATHJAX_PATH
+
+
+EXPLORER_FILES = {"html_js_files": "explorers.js", "html_css_files": "explorers.css"}
+_EXPLORER_LINK = re.compile(r'(class="ghostedu-explorer-link" href=")\.\./_build/html/([^"#]+)\.html')
+
+
+def _load_explorers(app: Sphinx, config: Config) -> None:
+    for setting, filename in EXPLORER_FILES.items():
+        if filename not in [f if isinstance(f, str) else f[0] for f in getattr(config, setting)]:
+            setattr(config, setting, [*getattr(config, setting), filename])
+
+
+def _explorer_links(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    body = context.get("body")
+    if body and "ghostedu-explorer-link" in body:
+        here = posixpath.dirname(app.builder.get_target_uri(pagename))
+        context["body"] = _EXPLORER_LINK.sub(
+            lambda m: m.group(1) + posixpath.relpath(app.builder.get_target_uri(m.group(2)), here or "."), body
+        )
 
 
 def _asset_key(asset) -> tuple:
@@ -117,6 +143,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-get-outdated", _always_read)
     app.connect("env-merge-info", _merge)
     app.connect("config-inited", _use_offline_mathjax)
+    app.connect("config-inited", _load_explorers)
+    app.connect("html-page-context", _explorer_links)
     # Late priority: after the theme and the other extensions have added their page assets.
     app.connect("html-page-context", _dedupe_page_assets, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

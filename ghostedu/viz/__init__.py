@@ -15,6 +15,7 @@ from .animation import (
     plot_dependency_masks,
     plot_receptive_field_1d,
 )
+from .explorer import block_cost_explorer, conv_arithmetic_explorer, dilation_explorer, net_length_explorer
 from .maps import feature_maps, image_grid
 from .plots import plot_confusion, plot_frequency_response, plot_history
 
@@ -30,4 +31,8 @@ __all__ = [
     "plot_receptive_field_1d",
     "plot_dependency_masks",
     "offline_jshtml",
+    "conv_arithmetic_explorer",
+    "dilation_explorer",
+    "net_length_explorer",
+    "block_cost_explorer",
 ]
