@@ -84,14 +84,14 @@ def test_any_length(capsys):
 
 
 def test_bpfo(capsys):
-    n, d, D = 9, 0.3126, 1.537  # SKF 6205-2RS, inches
-    bpfo = n / 2 * (1 - d / D) * 1797 / 60
+    n_balls, d_ball, d_pitch = 9, 0.3126, 1.537  # SKF 6205-2RS, inches
+    bpfo = n_balls / 2 * (1 - d_ball / d_pitch) * 1797 / 60
     ex.check_bpfo(bpfo)
     assert capsys.readouterr().out.startswith("Correct")
     with pytest.raises(ExerciseError, match="revolutions per minute"):
         ex.check_bpfo(bpfo * 60)
     with pytest.raises(ExerciseError, match=r"inner race"):
-        ex.check_bpfo(n / 2 * (1 + d / D) * 1797 / 60)
+        ex.check_bpfo(n_balls / 2 * (1 + d_ball / d_pitch) * 1797 / 60)
     with pytest.raises(ExerciseError, match="not answered yet"):
         ex.check_bpfo(None)
 

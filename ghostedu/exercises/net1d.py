@@ -207,14 +207,15 @@ def check_bpfo(bpfo_hz, rpm: float = 1797) -> None:
         1e-3,
         unit=" Hz",
         fmt=lambda v: f"{v:.2f}",
-        hint="BPFO = (n/2) * (1 - (d/D) cos(phi)) * f_r, with the shaft frequency f_r = rpm/60 in Hz.",
+        hint="BPFO = (n_balls/2) * (1 - (d_ball/d_pitch) cos(phi)) * f_r, with the shaft frequency f_r = rpm/60 in Hz.",
         mistakes=[
             (expected * 60, "you used the speed in revolutions per minute: divide by 60 for revolutions per second."),
             (
                 freqs["inner_race"],
-                "that is the inner race (BPFI, with 1 + (d/D) cos(phi)); the outer race has 1 - (d/D) cos(phi).",
+                "that is the inner race (BPFI, with 1 + (d_ball/d_pitch) cos(phi)); the outer "
+                "race has 1 - (d_ball/d_pitch) cos(phi).",
             ),
-            (2 * expected, "use n/2 balls' worth, not n: each ball passes the defect once per cage turn."),
+            (2 * expected, "use n_balls/2, not n_balls: each ball passes the defect once per cage turn."),
         ],
     )
 
