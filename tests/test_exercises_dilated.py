@@ -30,6 +30,9 @@ def test_none_is_not_answered(check):
     (ex.check_receptive_field, 13, "without dilation"),
     (ex.check_no_gridding, (2, 4, 6), r"(?s)grid: one output depends on only 13 of the 25.*common factor \(2\)"),
     (ex.check_no_gridding, (1, 2, 9), r"rate 9 exceeds the field 7"),
+    (ex.check_no_gridding, (5, 3, 4), r"(?s)only 21 of the 25.*smallest rate must be 1"),
+    (ex.check_no_gridding, (2, 3, 5), r"smallest rate must be 1"),
+    (ex.check_no_gridding, (1, 4, 7), r"rate 4 exceeds the field 3"),
     (ex.check_no_gridding, (1, 3, 5), "receptive field of 19, expected at least 21"),
     (ex.check_no_gridding, (1, 2), "expected 3 integer rates"),
 ])
