@@ -1,5 +1,9 @@
 """Checks of the chapter "What kernel_size means in a 1D convolution": pass on the solutions, fail helpfully."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ghostedu.exercises import ExerciseError
@@ -38,3 +42,25 @@ def test_none_is_not_answered(check):
 def test_wrong_answers_get_a_hint(check, wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check(wrong)
+
+
+@pytest.mark.parametrize("backend", [None, "torch"])
+def test_keras_check_runs_on_the_session_backend(backend):
+    # A fresh process: Keras fixes its backend at its first import. Without KERAS_BACKEND the check
+    # picks TensorFlow (the chapter's backend) and TensorFlow prints nothing on stderr; with
+    # another backend already chosen, the check uses that one.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")
+    }
+    if backend:
+        env["KERAS_BACKEND"] = backend
+    code = (
+        "from ghostedu.exercises import kernel1d as ex; ex.check_keras_kernel_shape((5, 3, 16)); "
+        "import keras; print(keras.backend.backend())"
+    )
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["Correct: Keras kernel shape ((5, 3, 16))", backend or "tensorflow"]
+    assert run.stderr == ""

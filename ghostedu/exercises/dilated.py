@@ -78,14 +78,7 @@ def check_no_gridding(rates, kernel_size: int = 3, n_layers: int = 3, min_recept
             f"{math.gcd(*rates)} apart; start with rate 1 (Wang et al.'s hybrid dilated convolution)."
         )
     else:
-        # The order of the layers does not change the set of inputs: look at the rates sorted.
-        hint = "a rate larger than the field of the smaller-rate layers jumps over inputs they do not cover; "
-        ordered = sorted(rates)
-        for i, r in enumerate(ordered):
-            below = receptive_field([(kernel_size, 1, q) for q in ordered[:i]]).receptive_field if i else 1
-            if r > below:
-                hint += f"here rate {r} exceeds the field {below} of the layers with smaller rates."
-                break
+        hint = _jump_hint(rates, kernel_size)
     check_true(
         name,
         len(used) == rf,
@@ -93,3 +86,26 @@ def check_no_gridding(rates, kernel_size: int = 3, n_layers: int = 3, min_recept
         hint,
         detail=f"receptive field {rf}, every input used",
     )
+
+
+def _jump_hint(rates, kernel_size: int) -> str:
+    """Name the first rate that breaks the no-hole rule of the chapter's section on gridding.
+
+    Sorted from small to large, stride-1 rates leave no hole exactly when the first is 1 and each
+    is at most the receptive field of the layers with smaller rates (the order of the layers does
+    not change the set of inputs used).
+    """
+    ordered = sorted(rates)
+    if ordered[0] > 1:
+        return (
+            f"the smallest rate must be 1: with every rate {ordered[0]} or more, no tap of any layer "
+            f"reaches the input next to the first one of the field."
+        )
+    for i, r in enumerate(ordered[1:], start=1):
+        below = receptive_field([(kernel_size, 1, q) for q in ordered[:i]]).receptive_field
+        if r > below:
+            return (
+                f"a rate larger than the field of the smaller-rate layers jumps over inputs they do not "
+                f"cover; here rate {r} exceeds the field {below} of the layers with smaller rates."
+            )
+    return "every rate is within the field of the layers below it."

@@ -1,13 +1,15 @@
 """Checks for the exercises of the chapter "What kernel_size means in a 1D convolution".
 
-Expected values come from the libraries: Keras 3 itself (on its PyTorch backend) for Keras
-layouts, torchinfo and ``torch.utils.flop_counter`` (through ``ghostedu.counting``) for counts,
+Expected values come from the libraries: Keras 3 itself for Keras layouts (on whatever backend
+the session already runs; TensorFlow, the chapter's backend, when Keras is not yet imported),
+torchinfo and ``torch.utils.flop_counter`` (through ``ghostedu.counting``) for counts,
 ``ghostedu.shapes`` for lengths.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 from torch import nn
 
@@ -19,15 +21,20 @@ from . import check_close, check_value
 
 
 def _keras():
-    """Keras 3 on the PyTorch backend (the backend must be chosen before keras is first imported)."""
-    os.environ.setdefault("KERAS_BACKEND", "torch")
+    """Keras 3, on the backend the session already runs.
+
+    Keras fixes its backend when it is first imported (``KERAS_BACKEND``). If it is already
+    imported, any backend will do: the kernel layout ``(kernel_size, in_channels, filters)`` is
+    the same on all of them. If not, this chooses TensorFlow, the chapter's backend, and silences
+    TensorFlow's C++ start-up notices on stderr (``TF_CPP_MIN_LOG_LEVEL=2``; oneDNN's notice ignores
+    that level, hence ``TF_ENABLE_ONEDNN_OPTS=0``). Variables the user has set are kept.
+    """
+    if "keras" not in sys.modules:
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import keras
 
-    if keras.backend.backend() != "torch":
-        raise RuntimeError(
-            f"ghostedu.exercises.kernel1d: expected Keras on the torch backend, got "
-            f"{keras.backend.backend()!r}; set KERAS_BACKEND=torch before importing keras"
-        )
     return keras
 
 
