@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["device", "model_device", "zeros_input", "seed_everything", "evaluating"]
+__all__ = ["device", "model_device", "zeros_input", "seed_everything", "evaluating", "refusal"]
 
 
 def device() -> torch.device:
@@ -85,3 +85,17 @@ def evaluating(model: nn.Module, no_grad: bool = True) -> Iterator[nn.Module]:
     finally:
         for module, training in modes:
             module.training = training
+
+
+def refusal(make: Callable[[], object]) -> str | None:
+    """The words with which a library refuses a call, or ``None`` if it accepts it.
+
+    Calls ``make()``; returns ``"Type: message"`` of the ``ValueError`` or ``TypeError`` it raises
+    (other exceptions propagate), or ``None`` when it returns. The chapters on ``kernel_size`` and on
+    dilated convolution show TensorFlow's, Keras' and PyTorch's own refusals with it.
+    """
+    try:
+        make()
+    except (ValueError, TypeError) as err:
+        return f"{type(err).__name__}: {err}"
+    return None
