@@ -103,3 +103,15 @@ def test_figures_have_titles_and_labels():
     assert "depends on 15 of the 15" in ax.get_title() and ax.get_xlabel()
     fig = plot_dependency_masks([torch.ones(5, 5)], ["ones"], suptitle="t")
     assert fig.axes[0].get_xlabel() and "25 input pixels" in fig.axes[0].get_title()
+
+
+def test_the_same_animation_gives_the_same_html():
+    """The player's ids come from the content, not from a random uuid: a re-run changes nothing."""
+    first = animate_conv1d(7, 3, stride=2, padding=1).data
+    again = animate_conv1d(7, 3, stride=2, padding=1).data
+    other = animate_conv1d(7, 3, stride=1, padding=1).data
+    assert first == again
+    assert re.search(r"_anim_img[0-9a-f]{32}", first)
+    assert first != other
+    ids = {re.search(r"_anim_img([0-9a-f]{32})", html).group(1) for html in (first, other)}
+    assert len(ids) == 2

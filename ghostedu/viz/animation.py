@@ -26,6 +26,7 @@ few frames (at most ``max_frames``) at a low ``dpi``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -94,6 +95,7 @@ _ICONS = {
 
 
 _FRAME = re.compile(r'"data:image/png;base64,([^"]*)"')
+_PLAYER_ID = re.compile(r"_anim_img([0-9a-f]{32})")
 
 
 def _palette_png(match: re.Match) -> str:
@@ -113,7 +115,9 @@ def offline_jshtml(anim: animation.FuncAnimation) -> str:
 
     matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN: the stylesheet
     link is dropped and each icon becomes a plain character. Each frame is re-encoded as a
-    64-colour PNG (the frames are flat-coloured diagrams, so nothing visible is lost).
+    64-colour PNG (the frames are flat-coloured diagrams, so nothing visible is lost). The player's
+    element ids, a random uuid in matplotlib, are derived from the content: the same animation gives
+    the same HTML.
     """
     text = _CDN_LINK.sub("", anim.to_jshtml(default_mode="loop"))
     for icon, char in _ICONS.items():
@@ -122,7 +126,14 @@ def offline_jshtml(anim: animation.FuncAnimation) -> str:
         raise RuntimeError(
             "offline_jshtml: matplotlib's animation template changed; it still refers to a web resource or an icon font"
         )
-    return _FRAME.sub(_palette_png, text)
+    text = _FRAME.sub(_palette_png, text)
+    # matplotlib names the player's elements after a random uuid4: name them after the content
+    # instead, so that the same animation gives the same page (and a re-run notebook no new diff).
+    found = _PLAYER_ID.search(text)
+    if found:
+        uid = found.group(1)
+        text = text.replace(uid, hashlib.sha1(text.replace(uid, "").encode()).hexdigest()[:32])
+    return text
 
 
 def _play(fig, draw, frames: int, interval: int, html: bool):
