@@ -16,14 +16,8 @@ from torch import nn
 from ghostedu.counting import count_macs, count_params
 from ghostedu.layers import GhostModule, conv_dw
 from ghostedu.models import Net
-from ghostedu.shapes import accepted_input_lengths, conv_output_length, receptive_field
-from ghostedu.viz import (
-    block_cost_explorer,
-    conv_arithmetic_explorer,
-    dependency_mask,
-    dilation_explorer,
-    net_length_explorer,
-)
+from ghostedu.shapes import accepted_input_lengths, conv_output_length, dependency_mask, receptive_field
+from ghostedu.viz import block_cost_explorer, conv_arithmetic_explorer, dilation_explorer, net_length_explorer
 from ghostedu.viz import explorer as ex
 
 EXPLORERS = {

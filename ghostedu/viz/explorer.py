@@ -48,8 +48,15 @@ from ..counting import count_macs, count_params
 from ..layers import GhostModule
 from ..models import Net
 from ..models.net1d import BRANCH_KERNELS
-from ..shapes import accepted_input_lengths, conv_output_length, conv_transpose_output_length, receptive_field, trace
-from .animation import conv_windows_1d, stack_dependencies
+from ..shapes import (
+    accepted_input_lengths,
+    conv_output_length,
+    conv_transpose_output_length,
+    conv_windows_1d,
+    receptive_field,
+    stack_dependencies,
+    trace,
+)
 
 __all__ = [
     "Explorer",
