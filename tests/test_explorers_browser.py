@@ -33,6 +33,8 @@ from ghostedu.models import Net
 from ghostedu.shapes import accepted_input_lengths, receptive_field, trace
 from ghostedu.viz import explorer as ex
 
+pytestmark = pytest.mark.slow  # drives headless Chromium over the built book
+
 N_RANDOM = 500  # random settings per explorer entered in one call in the page
 N_TYPED = 12  # settings typed as a reader types them, one or two changes at a time, besides edges
 VIEWPORT = {"width": 1280, "height": 800}  # a laptop

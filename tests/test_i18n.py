@@ -2,8 +2,9 @@
 editions linked page to page, Chinese search, no theme word left in English.
 
 `make test` builds both editions (``_build/html`` and ``_build/html/zh``) before pytest runs; the
-tests that read them fail clearly when they are missing. The browser checks of the Chinese pages
-(console, offline, images, math, font) are in test_browser.py.
+tests that read them are marked slow (``make unit`` leaves them out) and fail clearly when the
+builds are missing. The browser checks of the Chinese pages (console, offline, images, math,
+font) are in test_browser.py.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def glued(page_html: str) -> list[str]:
 # --- glue ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # reads the two built editions
 def test_glued_values_are_the_same_in_both_editions():
     """On every page, the Chinese edition shows the numbers the English one shows, in order."""
     _require_builds()
@@ -77,6 +79,7 @@ def pot_dir():
     return i18n.extract()
 
 
+@pytest.mark.slow  # reads the two built editions
 def test_every_glued_message_keeps_its_values_when_translated(pot_dir, tmp_path):
     """Every message with a glue role, in every document, translated (a marker put before it) and
     built: no glue warning, and the glued values of each page equal the English edition's.
@@ -242,6 +245,7 @@ def test_the_edition_config():
 # --- links between the editions -----------------------------------------------------------------
 
 
+@pytest.mark.slow  # reads the two built editions
 @pytest.mark.parametrize("folder, other", [(EN, ZH), (ZH, EN)], ids=["en", "zh"])
 def test_every_page_links_to_itself_in_the_other_edition(folder, other):
     _require_builds()
@@ -254,6 +258,7 @@ def test_every_page_links_to_itself_in_the_other_edition(folder, other):
         assert target.is_file()
 
 
+@pytest.mark.slow  # reads the two built editions
 def test_the_chinese_pages_are_chinese():
     _require_builds()
     text = (ZH / "glossary.html").read_text(encoding="utf-8")
@@ -274,6 +279,7 @@ THEME_TEXT = re.compile(
 )
 
 
+@pytest.mark.slow  # reads the two built editions
 def test_no_theme_word_is_left_in_english():
     """What the theme writes around a page's text (buttons, tooltips, labels, footer) is Chinese.
     The theme's hard-coded aria labels "Main" and "Page" are the exceptions Sphinx cannot translate."""
@@ -327,6 +333,7 @@ def search(index: dict, query: str) -> list[str]:
     return sorted(index["docnames"][i] for i in hits)
 
 
+@pytest.mark.slow  # reads the two built editions
 @pytest.mark.parametrize(
     "query, page",
     [
@@ -345,6 +352,7 @@ def test_chinese_search_finds_the_chapter(query, page):
     assert page in search(index, query), f"searching {query!r} does not find {page}"
 
 
+@pytest.mark.slow  # reads the two built editions
 def test_search_is_not_limited_to_latin_words():
     """Without jieba Sphinx's Chinese index holds Latin words only."""
     _require_builds()
@@ -352,6 +360,7 @@ def test_search_is_not_limited_to_latin_words():
     assert sum(bool(re.search(r"[\u4e00-\u9fff]", t)) for t in terms) > 100
 
 
+@pytest.mark.slow  # reads the two built editions
 def test_jieba_cache_is_in_the_build_folder():
     _require_builds()
     assert list((ROOT / "_build" / EDITION.folder / "jieba").glob("*.cache")), (
