@@ -412,14 +412,14 @@ def block_cost_explorer(
 ) -> Explorer:
     """Parameters and multiply-adds of three blocks with the same input and output shapes.
 
-    The standard convolution (:func:`~ghostedu.viz.explorer.standard_conv_block`), the depthwise separable one
-    (:func:`~ghostedu.viz.explorer.separable_conv_block`) and ``GhostModule(in_channels, out_channels, kernel_size, ratio,
-    dw_size)``, each with its batch norms. Parameters as torchinfo counts them (BN's scale and shift
-    included); multiply-adds as ``torch.utils.flop_counter`` counts them (convolutions only), as
-    :mod:`ghostedu.counting` does. It opens at the chapter's example: the first Ghost module of
-    GhostNet's bottleneck ``(3, 480, 112, SE)``, 80 -> 480 channels on 14x14 with a 1x1 primary
-    convolution. Chapter "The Ghost module and GhostBottleneck" (linked from "Depthwise separable
-    convolution").
+    The standard convolution (:func:`~ghostedu.viz.explorer.standard_conv_block`), the depthwise
+    separable one (:func:`~ghostedu.viz.explorer.separable_conv_block`) and
+    ``GhostModule(in_channels, out_channels, kernel_size, ratio, dw_size)``, each with its batch
+    norms. Parameters as torchinfo counts them (BN's scale and shift included); multiply-adds as
+    ``torch.utils.flop_counter`` counts them (convolutions only), as :mod:`ghostedu.counting` does.
+    It opens at the chapter's example: the first Ghost module of GhostNet's bottleneck
+    ``(3, 480, 112, SE)``, 80 -> 480 channels on 14x14 with a 1x1 primary convolution. Chapter
+    "The Ghost module and GhostBottleneck" (linked from "Depthwise separable convolution").
     """
     f = "block_cost_explorer"
     setting = {
