@@ -183,9 +183,28 @@ def _read(path: Path):
     from sphinx_intl.catalog import load_po
 
     try:
-        return load_po(str(path))
+        catalog = load_po(str(path))
     except Exception as err:  # babel's parse errors name no file
         raise CatalogError(f"{path}: cannot read the catalog: {err}") from err
+    for message in [*catalog, *catalog.obsolete.values()]:
+        _restore_previous(message)
+    return catalog
+
+
+_PO_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _restore_previous(message) -> None:
+    """babel reads a fuzzy message's old English (its ``#| msgid`` lines) as a translator comment
+    ``"| msgid ..."``, and would write it back as such (``# | ...``), wrapped, on the next update:
+    take it back as the message's ``previous_id``. (These catalogs carry no translator comments.)"""
+    from babel.messages.pofile import unescape
+
+    previous = [c[1:].strip() for c in message.user_comments if c.startswith("|")]
+    message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    if previous and not message.previous_id:
+        text = " ".join(previous).removeprefix("msgid").strip()
+        message.previous_id = ["".join(unescape(f'"{s}"') for s in _PO_STRING.findall(text))]
 
 
 def _po_bytes(catalog) -> bytes:
@@ -223,7 +242,11 @@ def update_catalogs(edition: Edition, pot_dir: Path) -> dict[str, str]:
         if po_path.is_file():
             catalog = _read(po_path)
             before = po_path.read_bytes()
+            previous = {m.id: m.previous_id for m in catalog if m.id and m.fuzzy and m.previous_id}
             catalog.update(pot, update_creation_date=False)
+            for message in catalog:  # an exact match loses the old English babel showed with it
+                if message.fuzzy and not message.previous_id and message.id in previous:
+                    message.previous_id = previous[message.id]
             for key in [k for k, m in catalog.obsolete.items() if not m.string]:
                 del catalog.obsolete[key]  # gone, and never translated: nothing to reuse
         else:

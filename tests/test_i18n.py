@@ -216,6 +216,10 @@ def test_update_marks_what_changed(edition, tmp_path):
     assert not catalog.get(second[2]).string
     assert catalog.get("`conv_dw(32, 64, 2)`").string == "`conv_dw(32, 64, 2)`"
     assert first[1] in catalog.obsolete
+    # babel reads the old English back as a comment: a second update must keep it as it was.
+    text = po.read_text(encoding="utf-8")
+    assert i18n.update_catalogs(edition, pot2) == {"page": "unchanged"}
+    assert po.read_text(encoding="utf-8") == text
     found = "\n".join(i18n.problems(edition, pot2))
     assert "1 message(s) untranslated" in found and "1 message(s) fuzzy" in found
     assert "1 message(s) obsolete" in found
