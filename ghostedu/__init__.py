@@ -13,7 +13,7 @@ Subpackages and modules, each named after what it holds:
 * :mod:`ghostedu.viz` -- feature-map grids, animations and shared plots.
 * :mod:`ghostedu.exercises` -- self-checks for the chapters' exercises.
 
-and what they all share: ``ghostedu.utils`` (the device, seeds, eval mode),
+and what they all share: ``ghostedu.utils`` (the device, random seeds, eval mode),
 :mod:`ghostedu.checks` (argument checks) and :mod:`ghostedu.tables` (the table type).
 """
 

@@ -1,6 +1,7 @@
 """The one training loop of the book, and ``evaluate``. Device-agnostic and seeded.
 
-Used by the chapters "Depthwise separable convolution", "GhostNet" and "The multi-scale 1D CNN".
+Used by the chapters that train a network: "Depthwise separable convolution", "Squeeze-and-excitation",
+"The Ghost module and GhostBottleneck", "GhostNet" and "Training the multi-scale CNN on bearing vibrations".
 The progress bar is plain text (``tqdm.std``) so it needs no JavaScript in the page.
 """
 

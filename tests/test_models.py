@@ -1,4 +1,4 @@
-"""Whole models: the paper numbers, official checkpoint layout, the seed's Net."""
+"""Whole models: the paper numbers, official checkpoint layout, the Q&A page's Net."""
 
 import json
 from pathlib import Path
@@ -72,7 +72,7 @@ def test_net_counts_and_outputs():
         assert net(torch.randn(1, 1, length)).shape == (1, 4)
 
 
-def test_net_attribute_names_are_the_seed_s():
+def test_net_attribute_names_are_those_of_the_qa_page():
     names = [n for n, _ in Net().named_children()]
     for k in (3, 5, 7):
         for i in (1, 2, 3):

@@ -1,4 +1,4 @@
-"""The claim of the chapter "Training the multi-scale CNN on bearing vibrations": the seed's Net,
+"""The claim of the chapter "Training the multi-scale CNN on bearing vibrations": the Q&A page's Net,
 trained on CPU through Net.logits for four epochs on mixed-SNR segments (-4..10 dB), classifies
 at least 98% of a held-out 0 dB test set, within 20 s of training.
 

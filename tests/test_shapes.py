@@ -22,7 +22,8 @@ from ghostedu.shapes import (
 )
 
 # ---------------------------------------------------------------------------
-# The seed network, rebuilt here so these tests do not depend on ghostedu.models
+# The network from the Q&A page (`class Net`), rebuilt here so that these tests do not depend on
+# ghostedu.models
 # ---------------------------------------------------------------------------
 
 
@@ -33,8 +34,8 @@ class FlattenConcat(nn.Module):
         return torch.cat([x.flatten(1) for x in xs], dim=1)
 
 
-class SeedNet(nn.Module):
-    """The seed's multi-scale 1D CNN: (N, 1, 1024) -> (N, 4)."""
+class QANet(nn.Module):
+    """The Q&A page's multi-scale 1D CNN (`class Net`): (N, 1, 1024) -> (N, 4)."""
 
     KERNELS = (3, 5, 7)
 
@@ -63,7 +64,7 @@ class SeedNet(nn.Module):
         return self.softmax(self.fc(self.concat(*branches)))
 
 
-class InterleavedSeedNet(SeedNet):
+class InterleavedQANet(QANet):
     """Same layers, but the branches advance in lockstep: execution order mixes them."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -78,14 +79,14 @@ class InterleavedSeedNet(SeedNet):
 
 
 @pytest.fixture(scope="module")
-def seed_net() -> SeedNet:
+def qa_net() -> QANet:
     torch.manual_seed(0)
-    return SeedNet()
+    return QANet()
 
 
 @pytest.fixture(scope="module")
-def seed_trace(seed_net):
-    return trace(seed_net, (1, 1, 1024))
+def qa_trace(qa_net):
+    return trace(qa_net, (1, 1, 1024))
 
 
 def conv_params(c_in: int, c_out: int, *kernel: int, groups: int = 1) -> int:
@@ -318,56 +319,56 @@ def test_receptive_field_errors(layers, message):
 # ---------------------------------------------------------------------------
 
 
-def expected_seed_names() -> list[str]:
+def expected_qa_names() -> list[str]:
     names = ["conv1", "pool1", "BN"]
-    for k in SeedNet.KERNELS:
+    for k in QANet.KERNELS:
         names += [f"{kind}{k}_{i}" for i in (1, 2, 3) for kind in ("conv", "pool")] + ["pool2"]
     return names + ["concat", "fc", "softmax"]
 
 
-def test_trace_rows_of_the_seed_net(seed_trace):
-    assert [row.name for row in seed_trace.rows] == expected_seed_names()
-    assert seed_trace.output_shape == (1, 4)
-    assert seed_trace.input_shape == (1, 1, 1024)
+def test_trace_rows_of_the_qa_net(qa_trace):
+    assert [row.name for row in qa_trace.rows] == expected_qa_names()
+    assert qa_trace.output_shape == (1, 4)
+    assert qa_trace.input_shape == (1, 1, 1024)
 
-    conv1 = seed_trace["conv1"]
+    conv1 = qa_trace["conv1"]
     assert (conv1.type, conv1.input_shape, conv1.output_shape) == ("Conv1d", (1, 1, 1024), (1, 64, 128))
     assert conv1.formula == "L = floor((1024 + 2*12 - 32)/8) + 1 = 128"
     assert conv1.num_params == conv_params(1, 64, 32) == 2_112
 
-    assert seed_trace["pool1"].formula == "L = floor((128 - 2)/2) + 1 = 64"
-    assert seed_trace["pool1"].num_params == 0
-    assert seed_trace["BN"].num_params == 2 * 64
-    assert seed_trace["BN"].formula == ""
-    for k in SeedNet.KERNELS:
+    assert qa_trace["pool1"].formula == "L = floor((128 - 2)/2) + 1 = 64"
+    assert qa_trace["pool1"].num_params == 0
+    assert qa_trace["BN"].num_params == 2 * 64
+    assert qa_trace["BN"].formula == ""
+    for k in QANet.KERNELS:
         p = k // 2
-        assert seed_trace[f"conv{k}_1"].formula == f"L = floor((64 + 2*{p} - {k})/1) + 1 = 64"
-        assert seed_trace[f"conv{k}_2"].num_params == conv_params(64, 128, k)
-        assert seed_trace[f"conv{k}_3"].output_shape == (1, 256, 16)
-        assert seed_trace[f"pool{k}_3"].formula == "L = floor((16 - 2)/2) + 1 = 8"
+        assert qa_trace[f"conv{k}_1"].formula == f"L = floor((64 + 2*{p} - {k})/1) + 1 = 64"
+        assert qa_trace[f"conv{k}_2"].num_params == conv_params(64, 128, k)
+        assert qa_trace[f"conv{k}_3"].output_shape == (1, 256, 16)
+        assert qa_trace[f"pool{k}_3"].formula == "L = floor((16 - 2)/2) + 1 = 8"
 
-    pool2 = seed_trace.calls("pool2")
+    pool2 = qa_trace.calls("pool2")
     assert [row.call for row in pool2] == [1, 2, 3]
     assert [row.label for row in pool2] == ["pool2 (call 1)", "pool2 (call 2)", "pool2 (call 3)"]
-    assert seed_trace["pool2 (call 3)"] is pool2[2]
+    assert qa_trace["pool2 (call 3)"] is pool2[2]
     assert all(row.formula == "L = floor((8 - 8)/1) + 1 = 1" for row in pool2)
     assert all(row.output_shape == (1, 256, 1) for row in pool2)
 
-    concat = seed_trace["concat"]
+    concat = qa_trace["concat"]
     assert concat.input_shapes == ((1, 256, 1),) * 3
     assert concat.output_shape == (1, 768)
     assert concat.formula == "3 x 256 x 1 = 768"
-    assert seed_trace["fc"].formula == "768 -> 4"
-    assert seed_trace["fc"].num_params == 768 * 4 + 4
-    assert seed_trace.total_params == sum(p.numel() for p in SeedNet().parameters())
+    assert qa_trace["fc"].formula == "768 -> 4"
+    assert qa_trace["fc"].num_params == 768 * 4 + 4
+    assert qa_trace.total_params == sum(p.numel() for p in QANet().parameters())
 
 
-def test_trace_text_and_html_are_deterministic(seed_net, seed_trace):
-    again = trace(seed_net, (1, 1, 1024))
-    assert str(again) == str(seed_trace)
-    assert again._repr_html_() == seed_trace._repr_html_()
+def test_trace_text_and_html_are_deterministic(qa_net, qa_trace):
+    again = trace(qa_net, (1, 1, 1024))
+    assert str(again) == str(qa_trace)
+    assert again._repr_html_() == qa_trace._repr_html_()
 
-    lines = str(seed_trace).splitlines()
+    lines = str(qa_trace).splitlines()
     assert lines[0].split() == ["Layer", "Type", "Input", "shape", "Output", "shape", "Params", "Output", "size"]
     concat_line = next(line for line in lines if line.startswith("concat"))
     assert "3 x (1, 256, 1)" in concat_line and concat_line.endswith("3 x 256 x 1 = 768")
@@ -376,9 +377,9 @@ def test_trace_text_and_html_are_deterministic(seed_net, seed_trace):
     assert "682,500 parameters" in lines[-1]
     assert lines[0].index("Output shape") == lines[2].index("(1, 64, 128)")  # columns line up
 
-    page = seed_trace._repr_html_()
+    page = qa_trace._repr_html_()
     assert page.startswith('<table class="ghostedu-trace">') and page.endswith("</table>")
-    assert page.count("<tr>") == len(seed_trace.rows) + 2  # header and footer
+    assert page.count("<tr>") == len(qa_trace.rows) + 2  # header and footer
     assert "<code>L = floor((1024 + 2*12 - 32)/8) + 1 = 128</code>" in page
 
 
@@ -495,9 +496,9 @@ def test_trace_errors(model, size, depth, error, message):
         trace(model, size, depth=depth)
 
 
-def test_trace_unknown_name(seed_trace):
+def test_trace_unknown_name(qa_trace):
     with pytest.raises(KeyError, match="Trace.__getitem__: expected a module name among"):
-        seed_trace["conv2"]
+        qa_trace["conv2"]
 
 
 # ---------------------------------------------------------------------------
@@ -505,11 +506,11 @@ def test_trace_unknown_name(seed_trace):
 # ---------------------------------------------------------------------------
 
 
-def test_accepted_input_lengths_of_the_seed_net(seed_net):
+def test_accepted_input_lengths_of_the_qa_net(qa_net):
     calls = []
-    handle = seed_net.register_forward_pre_hook(lambda module, args: calls.append(args[0].shape[-1]))
+    handle = qa_net.register_forward_pre_hook(lambda module, args: calls.append(args[0].shape[-1]))
     try:
-        accepted = accepted_input_lengths(seed_net)
+        accepted = accepted_input_lengths(qa_net)
     finally:
         handle.remove()
     assert accepted == range(1024, 1152)
@@ -517,15 +518,15 @@ def test_accepted_input_lengths_of_the_seed_net(seed_net):
     for length in (1023, 1024, 1151, 1152):  # the edges, checked by running the model
         x = torch.zeros(1, 1, length)
         if length in accepted:
-            assert seed_net(x).shape == (1, 4)
+            assert qa_net(x).shape == (1, 4)
         else:
             with pytest.raises(RuntimeError):
-                seed_net(x)
+                qa_net(x)
 
 
 def test_accepted_input_lengths_does_not_depend_on_execution_order():
     torch.manual_seed(0)
-    model = InterleavedSeedNet()
+    model = InterleavedQANet()
     assert accepted_input_lengths(model, max_length=2048) == range(1024, 1152)
 
 

@@ -1,4 +1,4 @@
-"""Generated data for the book: nothing is downloaded, every array is computed from a seed.
+"""Generated data for the book: nothing is downloaded, every array is computed from a random seed.
 
 * :mod:`ghostedu.data.bearing` -- vibration segments of a ball bearing (four classes, after the
   CWRU data), their fault frequencies and envelope spectra: the 1D chapters.

@@ -1,12 +1,12 @@
 """Vibration segments of a ball bearing, generated: the data of the 1D CNN chapters.
 
-Nothing is downloaded: every array is computed from a seed, so a notebook gives the same
+Nothing is downloaded: every array is computed from a random seed, so a notebook gives the same
 numbers on every machine.
 
 * :func:`bearing_signals` / :func:`bearing_dataset` -- vibration segments that imitate the
   drive-end accelerometer of the Case Western Reserve University (CWRU) bearing data, four
-  classes (normal, inner-race, outer-race and ball fault). Explained in chapter
-  'The multi-scale 1D CNN'.
+  classes (normal, inner-race, outer-race and ball fault). Explained in the chapter
+  "Training the multi-scale CNN on bearing vibrations".
 * :func:`envelope_spectrum` -- the classic bearing diagnosis plot that shows the fault
   frequencies.
 """
@@ -61,7 +61,7 @@ def fault_frequencies(rpm: float) -> dict[str, float]:
         (``"inner_race"`` is BPFI, ``"outer_race"`` BPFO, ``"ball"`` 2xBSF, ``"cage"`` FTF).
         At 1750 rpm: shaft 29.2, inner 157.9, outer 104.6, ball 137.5, cage 11.6 Hz.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     check_number("fault_frequencies", "rpm", rpm, positive=True)
     shaft = float(rpm) / 60.0
@@ -109,7 +109,7 @@ def bearing_signals(
     All fault types ring the same resonance band, so the plain spectrum tells "impacts or not"
     but hardly which fault: that is in the rhythm of the impacts (about 158, 105 and 138 Hz at
     1750 rpm) and their modulation, which :func:`envelope_spectrum` shows. A 1024-sample
-    segment (about 85 ms) holds 9 to 14 impacts, enough for a small 1D CNN at 0 dB.
+    segment (about 85 ms) holds 8 to 14 impacts, enough for a small 1D CNN at 0 dB.
 
     Parameters
     ----------
@@ -154,7 +154,7 @@ def bearing_signals(
     meta : dict[str, np.ndarray]
         Only with ``return_meta=True``; comes last.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     name = "bearing_signals"
     check_int(name, "n_per_class", n_per_class, minimum=1)
@@ -222,7 +222,7 @@ def bearing_dataset(n_per_class: int, **kwargs) -> tuple[torch.Tensor, torch.Ten
     y : torch.Tensor
         int64 (long), shape ``(n,)``.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     for key in ("return_clean", "return_meta"):
         if key in kwargs:
@@ -256,7 +256,7 @@ def envelope_spectrum(x, fs: float = FS) -> tuple[np.ndarray, np.ndarray]:
         component ``a cos(2 pi f t)`` shows as a peak of height about ``a`` at ``f``. The
         means of ``x`` and of the envelope are removed first, so there is no DC peak.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     name = "envelope_spectrum"
     check_number(name, "fs", fs, positive=True)

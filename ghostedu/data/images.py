@@ -2,7 +2,8 @@
 2D chapters. Nothing is downloaded.
 
 * :func:`shapes_images` / :func:`image_dataset` -- small RGB pictures of shapes and stripes.
-  Used for the short trainings in the depthwise, squeeze-and-excitation and GhostNet chapters.
+  Used for the short trainings in the depthwise, squeeze-and-excitation, Ghost module and GhostNet
+  chapters.
 * :func:`sample_photo` -- matplotlib's sample photograph, for feature maps of a real picture.
 """
 
@@ -51,7 +52,8 @@ def shapes_images(
     y : np.ndarray
         int64, shape ``(n,)``: indices into :data:`IMAGE_CLASSES`.
 
-    Used for the short trainings in the depthwise and GhostNet chapters.
+    Used for the short trainings in the depthwise, squeeze-and-excitation, Ghost module and GhostNet
+    chapters.
     """
     name = "shapes_images"
     check_int(name, "n_per_class", n_per_class, minimum=1)
@@ -95,7 +97,8 @@ def image_dataset(n_per_class: int, **kwargs) -> tuple[torch.Tensor, torch.Tenso
     y : torch.Tensor
         int64 (long), shape ``(n,)``.
 
-    Used for the short trainings in the depthwise and GhostNet chapters.
+    Used for the short trainings in the depthwise, squeeze-and-excitation, Ghost module and GhostNet
+    chapters.
     """
     x, y = shapes_images(n_per_class, **kwargs)
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -152,7 +155,8 @@ def sample_photo(size: int | None = 256, gray: bool = False) -> torch.Tensor:
 
     Returns a float32 tensor in [0, 1] shaped ``(3, H, W)`` (or ``(1, H, W)`` when ``gray``),
     resized with antialiasing so that its height is ``size`` (``None`` keeps 600x512).
-    Used by the chapters on dilated convolution, depthwise separable convolution and GhostNet.
+    Used by the chapters on dilated convolution, depthwise separable convolution, the Ghost module and
+    GhostNet.
     """
     import matplotlib.cbook as cbook
     import matplotlib.pyplot as plt

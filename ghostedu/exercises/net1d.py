@@ -1,4 +1,5 @@
-"""Checks for the exercises of the chapters "The multi-scale 1D CNN" and "Training it on vibrations".
+"""Checks for the exercises of the chapters "The multi-scale 1D CNN" and "Training the multi-scale CNN on
+bearing vibrations".
 
 Every expected value is computed here with the library -- a forward pass of ``ghostedu.models.Net``
 with hooks, ``ghostedu.shapes.accepted_input_lengths``, ``ghostedu.data.fault_frequencies`` --

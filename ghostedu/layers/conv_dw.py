@@ -1,8 +1,8 @@
-"""Depthwise separable convolution, the block behind the seed's ``conv_dw(filter_in, filter_out, stride=1)``.
+"""Depthwise separable convolution: the block behind ``conv_dw(filter_in, filter_out, stride=1)`` on the Q&A page.
 
 Explained in the chapter "Depthwise separable convolution".
 
-The seed shows only the signature; the body here is reconstructed the way code with that
+The Q&A page shows only the signature; the body here is reconstructed the way code with that
 signature (MobileNetV1 ports) writes it. The MobileNets paper uses ReLU after each batch norm;
 this block uses ReLU6, as those ports and later MobileNets do.
 """

@@ -80,7 +80,7 @@ class GhostModule(nn.Module):
 
 
 class GhostBottleneck(nn.Module):
-    """Ghost bottleneck with optional squeeze-and-excitation (the seed's ``class GhostBottleneck``).
+    """Ghost bottleneck with optional squeeze-and-excitation (the Q&A page's ``class GhostBottleneck``).
 
     Input ``(N, in_chs, H, W)``; output ``(N, out_chs, H', W')``, ``H' = floor((H - 1) / stride) + 1``.
 

@@ -1,7 +1,10 @@
-"""The seed's multi-scale 1D CNN for 4-class vibration signals (``class Net``).
+"""The Q&A page's multi-scale 1D CNN (``class Net``): one-channel 1D signals in, 4 class probabilities out.
 
-Explained in the chapter "The multi-scale 1D CNN". The layers and their attribute names are the
-seed's, verbatim; the seed leaves out ``forward``, which is written here:
+The Q&A page does not say what the network is for; its answer says only that the input is
+one-channel 1D data and the output a probability distribution over four classes. Explained in the
+chapter "The multi-scale 1D CNN"; the chapter "Training the multi-scale CNN on bearing vibrations"
+trains it on generated bearing vibration signals. The layers and their attribute names are the
+Q&A page's, verbatim; the page leaves out ``forward``, which is written here:
 
 conv1 -> pool1 -> BN -> ReLU; three branches (kernels 3, 5, 7), each conv -> ReLU -> pool three
 times; the shared ``pool2`` on each branch; flatten and concatenate; ``fc``; softmax over dim 1.
@@ -23,7 +26,7 @@ BRANCH_KERNELS = (3, 5, 7)
 class Net(nn.Module):
     """Multi-scale 1D CNN: signals ``(N, 1, L)`` -> class probabilities ``(N, 4)``.
 
-    ``forward`` returns probabilities (softmax over dim 1), as the seed's model does;
+    ``forward`` returns probabilities (softmax over dim 1), the output the Q&A page describes;
     ``logits`` returns the scores before the softmax, which is what ``nn.CrossEntropyLoss``
     needs for training. With ``L = 1024`` every branch ends as ``(N, 256, 1)``, so the ``fc``
     input is ``256*3 = 768``; lengths 1024..1151 all give 768. 682,500 parameters.
@@ -47,7 +50,7 @@ class Net(nn.Module):
         self.pool2 = nn.MaxPool1d(kernel_size=8, stride=1)
         self.concat = FlattenConcat()
         self.fc = nn.Linear(in_features=256 * 3, out_features=4)
-        self.softmax = nn.Softmax(dim=1)  # the seed writes nn.Softmax() without dim, which warns
+        self.softmax = nn.Softmax(dim=1)  # the Q&A page writes nn.Softmax() without dim, which warns
 
     def branch(self, x: torch.Tensor, k: int) -> torch.Tensor:
         """One branch, ``(N, 64, L1) -> (N, 256, L1 // 8)``: three conv (kernel ``k``) -> ReLU -> pool."""

@@ -1,6 +1,7 @@
 """The kernel sliding over its input: animations and receptive-field pictures, drawn from the shape arithmetic.
 
-Explained in chapter "Convolution arithmetic" (and used again in "Dilated (atrous) convolution").
+Explained in chapter "Convolution arithmetic" (and used again in "What kernel_size means in a 1D
+convolution" and "Dilated (atrous) convolution").
 
 Every picture here is computed, not drawn by hand: which input positions each output reads comes
 from :func:`ghostedu.shapes.conv_windows_1d` (output ``o`` reads input positions ``o*s - p + j*d``
