@@ -42,7 +42,7 @@ test: $(STAMP) lint  ## everything CI runs: lint, strict book build, all tests, 
 	$(PYTEST) tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/sanitize.cfg -n 2 --dist loadscope
 
-unit: $(STAMP)  ## the fast tests only (not marked slow; no notebooks, browser or training), under a minute
+unit: $(STAMP)  ## the fast tests only (not marked slow; no notebooks, nbgrader, browser or training), under a minute
 	$(PYTEST) tests -m "not slow" -n 2
 
 lint: $(STAMP)  ## ruff check and ruff format --check over the code and the notebooks' code

@@ -387,7 +387,15 @@ def test_every_exercise_is_covered():
     assert sorted(WRONG) == sorted(labels), "every exercise needs its known wrong answers in WRONG"
 
 
-SLOW = {"ex-ghostnet-resolution"}  # counting GhostNet's multiply-adds takes seconds, in each hidden test
+# Exercises whose checks build or run whole networks many times here (seconds each): left to `make test`.
+SLOW = {
+    "ex-ghostnet-resolution",
+    "ex-ghostnet-kernel",
+    "ex-multiscale-lengths",
+    "ex-multiscale-range",
+    "ex-multiscale-anylength",
+    "ex-depthwise-linear",
+}
 
 
 @pytest.mark.parametrize(

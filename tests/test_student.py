@@ -297,6 +297,7 @@ def synthetic_notebook() -> nbformat.NotebookNode:
     return nb
 
 
+@pytest.mark.slow  # runs nbgrader
 def test_student_copy_of_synthetic_notebook(tmp_path):
     src, out = tmp_path / "chapters", tmp_path / "student"
     src.mkdir()
@@ -350,6 +351,7 @@ def test_student_copy_of_synthetic_notebook(tmp_path):
             compile(cell.source, "stub", "exec")
 
 
+@pytest.mark.slow  # runs nbgrader
 def test_student_copy_never_overwrites_a_students_work(tmp_path):
     src, out = tmp_path / "chapters", tmp_path / "student"
     src.mkdir()
@@ -486,6 +488,7 @@ def test_setup_cell_is_first_and_idempotent():
         add_setup_cell(nb, "github.com/x/y")
 
 
+@pytest.mark.slow  # runs nbgrader
 def test_command_line(tmp_path, capsys):
     from booktools.__main__ import main
 
