@@ -493,3 +493,11 @@ def test_no_solver_is_importable():
             if not name.startswith("_") and inspect.isfunction(value) and value.__module__ == module.__name__
         ]
         assert public and all(name.startswith("check_") for name in public), (info.name, public)
+
+
+def test_the_chapters_nbgrader_metadata_is_current():
+    """`python -m booktools exercises chapters` would change nothing: every exercise's cells carry the
+    metadata their label and their hidden test's points give."""
+    from booktools.exercise_cells import apply_to_folder
+
+    assert apply_to_folder(CHAPTERS, check_only=True) == []
