@@ -16,10 +16,16 @@ I18N := $(BIN)/python -m booktools.i18n
 # outputs are produced (`make execute`) and checked under the same setting.
 export OMP_NUM_THREADS := 1
 
-.PHONY: help book test unit lint format execute lab student timings translations clean
+# The classroom targets run nbgrader, which runs alembic from PATH: the venv's bin goes first.
+NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m booktools
+COURSE  ?= course
+TIMEOUT ?= 600
+
+.PHONY: help book test unit lint format execute lab student release collect autograde feedback gradebook timings \
+	translations clean
 
 help:  ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +48,7 @@ test: $(STAMP) lint  ## everything CI runs: lint, strict book build, all tests, 
 	$(PYTEST) tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/sanitize.cfg -n 2 --dist loadscope
 
-unit: $(STAMP)  ## the fast tests only (not marked slow; no notebooks, browser, training or built book), under a minute
+unit: $(STAMP)  ## the fast tests only (not marked slow; no notebooks, nbgrader, browser, training or built book), under a minute
 	$(PYTEST) tests -m "not slow" -n 2
 
 lint: $(STAMP)  ## ruff check and ruff format --check over the code and the notebooks' code
@@ -60,11 +66,30 @@ execute: $(STAMP)  ## re-run every notebook in chapters/ in place (after changin
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
 		--NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor $(NOTEBOOKS)
 
-lab: $(STAMP)  ## open the notebooks in JupyterLab
-	$(BIN)/jupyter lab chapters
+# Students work in the student copies; the chapters hold the solutions.
+lab: $(STAMP)  ## open JupyterLab on the student copies (student/) if they exist, else on the chapters
+	@if ls student/*.ipynb >/dev/null 2>&1; then $(BIN)/jupyter lab student; else \
+		echo "No student copies (make student writes them): opening chapters/, which shows the solutions."; \
+		$(BIN)/jupyter lab chapters; fi
 
-student: $(STAMP)  ## write student copies of the notebooks to student/ (solutions stubbed, outputs cleared)
-	$(BIN)/python -m booktools student chapters -o student
+student: $(STAMP)  ## write the student copies (nbgrader) to student/; never overwrites a student's work (FORCE=1 does)
+	$(NBGRADER) student chapters -o student $(if $(FORCE),--force)
+
+# A class, one nbgrader assignment per chapter, in $(COURSE)/ (see "For teachers").
+release: $(STAMP)  ## the student copy of CHAPTER (default: every chapter) in course/release/ to hand out
+	$(NBGRADER) course --course $(COURSE) release $(CHAPTER)
+
+collect: $(STAMP)  ## collect CHAPTER's submissions from the folder FROM (without FROM: JupyterHub's exchange)
+	$(NBGRADER) course --course $(COURSE) collect $(CHAPTER) $(FROM)
+
+autograde: $(STAMP)  ## grade CHAPTER's collected submissions (TIMEOUT seconds per notebook, default 600)
+	$(NBGRADER) course --course $(COURSE) autograde $(CHAPTER) --timeout $(TIMEOUT)
+
+feedback: $(STAMP)  ## write each student's feedback on CHAPTER (HTML: score and hints, no hidden tests)
+	$(NBGRADER) course --course $(COURSE) feedback $(CHAPTER)
+
+gradebook: $(STAMP)  ## export the gradebook to grades.csv, one row per student and exercise
+	$(NBGRADER) course --course $(COURSE) gradebook -o grades.csv
 
 timings: $(STAMP)  ## time every notebook into chapters/timings.json (on a quiet machine), refresh its page
 	$(BIN)/python -m booktools timings chapters -o chapters/timings.json
@@ -74,5 +99,6 @@ timings: $(STAMP)  ## time every notebook into chapters/timings.json (on a quiet
 translations: $(STAMP)  ## update the Chinese catalogs after a change to the English text
 	$(I18N) update
 
-clean:  ## remove the built book and the student copies
-	rm -rf _build student
+# student/ and course/ hold students' work and grades: make never removes them.
+clean:  ## remove the built book
+	rm -rf _build

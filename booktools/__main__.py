@@ -2,8 +2,12 @@
 
 Commands:
 
-* ``student CHAPTERS -o OUT`` -- write the student copy of every notebook (solutions stubbed, outputs
-  cleared); see :mod:`booktools.student`.
+* ``student CHAPTERS -o OUT`` -- write the student copy of every notebook with nbgrader (solutions
+  stubbed, hidden tests and outputs removed); see :mod:`booktools.course`.
+* ``course release|collect|autograde|feedback|gradebook`` -- a class's assignments and grades with
+  nbgrader, one command each; see :mod:`booktools.course`.
+* ``exercises CHAPTERS`` -- (authors) write the nbgrader metadata of every exercise's cells; see
+  :mod:`booktools.exercise_cells`.
 * ``timings CHAPTERS -o chapters/timings.json`` -- run every notebook and record how long it took, with
   the machine that ran it; see :mod:`booktools.timings`.
 * ``setup-cell CHAPTERS`` -- put the cell that installs ghostedu on Colab first in every notebook
@@ -19,11 +23,17 @@ from pathlib import Path
 DESCRIPTION = """\
 Tools for building and teaching with the ghostedu book (they stand beside the ghostedu package).
 
-  student     write the student copy of the chapter notebooks: in every code cell tagged
-              'solution', each '# BEGIN SOLUTION' ... '# END SOLUTION' region becomes a stub
-              (answers set to None, functions that raise NotImplementedError) and every
-              output is cleared; everything else is unchanged. Each exercise's check cell
-              then tells the student whether the answer is right, and what is wrong if not.
+  student     write the student copy of the chapter notebooks (nbgrader generate_assignment):
+              in every code cell tagged 'solution', each '# BEGIN SOLUTION' ... '# END
+              SOLUTION' region becomes a stub (answers set to None, functions that raise
+              NotImplementedError), hidden tests, folded solutions and outputs go, glued
+              values are written into the text. Each exercise's check cell then tells the
+              student whether the answer is right, and what is wrong if not. A copy a
+              student has changed is never overwritten without --force.
+  course      a class with nbgrader, in a course folder (default course/): release,
+              collect, autograde, feedback, gradebook (see "For teachers").
+  exercises   (authors) write the nbgrader metadata of every exercise's cells (answer,
+              locked check, hidden test and its points), from the exercises' labels.
   timings     execute every notebook and write how long each took (wall seconds), with the
               CPU model and thread count, to a JSON file that the book's timing page reads.
   setup-cell  (authors) put first in every notebook a cell that installs ghostedu from the
@@ -31,21 +41,78 @@ Tools for building and teaching with the ghostedu book (they stand beside the gh
 
 Examples:
   python -m booktools student chapters -o student
+  python -m booktools course release 04_depthwise
+  python -m booktools course collect 04_depthwise submissions/
+  python -m booktools course autograde 04_depthwise
+  python -m booktools course feedback 04_depthwise
+  python -m booktools course gradebook -o grades.csv
+  python -m booktools exercises chapters
   python -m booktools timings chapters -o chapters/timings.json
   python -m booktools setup-cell chapters
 """
 
 
 def _student(args: argparse.Namespace) -> int:
-    from .student import SolutionRegionError, make_student_copy
+    from .course import CourseError, student_copies
 
     try:
-        written = make_student_copy(args.chapters, args.output)
-    except (SolutionRegionError, FileNotFoundError, ValueError) as err:
+        written = student_copies(args.chapters, args.output, force=args.force)
+    except (CourseError, OSError, ValueError) as err:
         print(f"booktools student: {err}", file=sys.stderr)
         return 1
-    print(f"Wrote {len(written)} student notebooks to {args.output}/ (solutions replaced by stubs, outputs cleared).")
+    notebooks = [p for p in written if p.suffix == ".ipynb"]
+    print(
+        f"Wrote {len(notebooks)} student notebooks to {args.output}/ (solutions replaced by stubs, hidden tests "
+        "and outputs removed)."
+    )
     return 0
+
+
+def _course(args: argparse.Namespace) -> int:
+    from . import course
+
+    try:
+        if args.step == "release":
+            for folder in course.release(args.chapters, args.course, args.chapter, args.exchange, args.force):
+                print(f"Student copy: {folder}/")
+        elif args.step == "collect":
+            course.collect(args.course, args.chapter, args.folder, args.force)
+        elif args.step == "autograde":
+            course.autograde(args.course, args.chapter, args.cell_timeout, args.timeout, args.force)
+        elif args.step == "feedback":
+            for path in course.feedback(args.course, args.chapter, args.exchange, args.force):
+                print(f"Feedback: {path}")
+        elif args.step == "gradebook":
+            print(f"Gradebook: {course.gradebook(args.course, args.output)}")
+    except (course.CourseError, OSError, ValueError) as err:
+        print(f"booktools course {args.step}: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    from .exercise_cells import apply_to_folder
+
+    try:
+        changed = apply_to_folder(args.chapters, check_only=args.check)
+    except (OSError, ValueError) as err:
+        print(f"booktools exercises: {err}", file=sys.stderr)
+        return 1
+    for path in changed:
+        print(f"{'out of date' if args.check else 'updated'}: {path}")
+    if args.check and changed:
+        print("Run `python -m booktools exercises CHAPTERS` to update them.", file=sys.stderr)
+        return 1
+    if not changed:
+        print("Every exercise's nbgrader metadata is current.")
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value}")
+    return value
 
 
 def _timings(args: argparse.Namespace) -> int:
@@ -124,7 +191,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
     student.add_argument("chapters", help="folder of the chapter notebooks (e.g. chapters)")
     student.add_argument("-o", "--output", required=True, help="folder to write the copies to (e.g. student)")
+    student.add_argument(
+        "--force", action="store_true", help="overwrite copies that differ from what this command last wrote"
+    )
     student.set_defaults(run=_student)
+
+    course = commands.add_parser(
+        "course",
+        help="a class with nbgrader: release, collect, autograde, feedback, gradebook",
+        description="One nbgrader assignment per chapter, in a course folder (nbgrader's layout). Each step "
+        "prints the nbgrader command it runs.",
+    )
+    course.add_argument("--course", default="course", help="the course folder (default: course)")
+    course.add_argument("--chapters", default="chapters", help="the chapters' folder (default: chapters)")
+    steps = course.add_subparsers(dest="step", required=True, metavar="STEP")
+    step = steps.add_parser("release", help="make the student copy of chapters in COURSE/release/")
+    step.add_argument("chapter", nargs="*", help="chapters to release (e.g. 04_depthwise; default: all)")
+    step.add_argument("--exchange", action="store_true", help="also release to JupyterHub's exchange")
+    step.add_argument("--force", action="store_true", help="regenerate releases that exist")
+    step = steps.add_parser("collect", help="collect the submissions of a chapter")
+    step.add_argument("chapter")
+    step.add_argument(
+        "folder",
+        nargs="?",
+        help="a folder of submitted notebooks, <student>/<chapter>.ipynb or <student>_<chapter>.ipynb "
+        "(default: JupyterHub's exchange)",
+    )
+    step.add_argument("--force", action="store_true", help="replace an earlier collection")
+    step = steps.add_parser("autograde", help="grade the collected submissions of a chapter")
+    step.add_argument("chapter")
+    step.add_argument("--timeout", type=_positive, default=600, help="seconds allowed for one notebook (default 600)")
+    step.add_argument("--cell-timeout", type=_positive, default=300, help="seconds allowed for one cell (default 300)")
+    step.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    step = steps.add_parser("feedback", help="write each student's feedback (HTML, without hidden tests)")
+    step.add_argument("chapter")
+    step.add_argument("--exchange", action="store_true", help="also return it through JupyterHub's exchange")
+    step.add_argument("--force", action="store_true", help="write feedback that exists again")
+    step = steps.add_parser("gradebook", help="export the gradebook as CSV, one row per student and exercise")
+    step.add_argument("-o", "--output", default="grades.csv", help="CSV file to write (default grades.csv)")
+    course.set_defaults(run=_course)
+
+    exercises = commands.add_parser(
+        "exercises",
+        help="(authors) write the nbgrader metadata of the exercises' cells",
+        description="Give every exercise's cells in CHAPTERS their nbgrader metadata: the solution cells are "
+        "answer cells, the check cell is locked, the hidden-test cell is a locked graded test worth the "
+        "points its first line states (default 1), tagged remove-cell. Grade ids come from the labels.",
+    )
+    exercises.add_argument("chapters", help="folder of the chapter notebooks")
+    exercises.add_argument("--check", action="store_true", help="only report notebooks that are out of date")
+    exercises.set_defaults(run=_exercises)
 
     timings = commands.add_parser(
         "timings",

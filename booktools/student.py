@@ -1,4 +1,4 @@
-"""Student copies of the chapter notebooks, and the first cell that installs ghostedu on Colab.
+"""The stubs of the student copies, and the first cell that installs ghostedu on Colab.
 
 An exercise in a chapter is a code cell tagged ``solution`` whose answer sits between two marker lines::
 
@@ -6,9 +6,10 @@ An exercise in a chapter is a code cell tagged ``solution`` whose answer sits be
     n_params = 9 * 32 + 32 * 64
     # END SOLUTION
 
-followed by a cell that calls a check from :mod:`ghostedu.exercises`. :func:`make_student_copy` writes
-every notebook of a folder with each such region replaced by a stub, and every output cleared; all else
-is unchanged (see the page "For teachers"). In the stub
+followed by a cell that calls a check from :mod:`ghostedu.exercises` (see
+:mod:`booktools.exercise_cells`). The student copies are made by nbgrader
+(:mod:`booktools.course`); :func:`stub_cell_source` is the stub it puts in place of each region
+(:class:`booktools.grading.StubSolutions`). In the stub
 
 * each name the solution assigns becomes ``name = None  # YOUR CODE HERE``, which the check reports as
   "not answered yet";
@@ -31,8 +32,6 @@ from __future__ import annotations
 import ast
 import copy
 import re
-import shutil
-from pathlib import Path
 
 import nbformat
 
@@ -42,8 +41,6 @@ __all__ = [
     "SolutionRegionError",
     "stub_region",
     "stub_cell_source",
-    "student_notebook",
-    "make_student_copy",
     "setup_cell_source",
     "add_setup_cell",
 ]
@@ -210,66 +207,11 @@ def stub_cell_source(source: str, where: str = "cell") -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Notebooks
+# The setup cell (Colab)
 
 
 def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
-
-
-def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """A copy of ``nb`` with every solution region stubbed and every output and execution count cleared.
-
-    ``name`` (e.g. the file name) is used in error messages. The input notebook is not modified.
-    """
-    nb = copy.deepcopy(nb)
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        where = f"{name}, cell {index} (counting from 0)"
-        source = cell.source
-        if SOLUTION_TAG in _tags(cell):
-            cell.source = stub_cell_source(source, where)
-        elif any(_BEGIN.match(line) or _END.match(line) for line in source.splitlines()):
-            raise SolutionRegionError(
-                f"{where}: has a solution marker but is not tagged {SOLUTION_TAG!r}; "
-                "tag it so that the student copy hides the solution."
-            )
-        cell.outputs = []
-        cell.execution_count = None
-    return nb
-
-
-def make_student_copy(source_dir: str | Path, output_dir: str | Path) -> list[Path]:
-    """Write the student copy of every ``*.ipynb`` in ``source_dir`` into ``output_dir``.
-
-    Other plain files of ``source_dir`` (data a notebook reads, such as ``timings.json``) are copied
-    unchanged. Every notebook is converted before anything is written, so a malformed region leaves
-    ``output_dir`` untouched. Returns the notebooks written.
-    """
-    source_dir, output_dir = Path(source_dir), Path(output_dir)
-    if not source_dir.is_dir():
-        raise FileNotFoundError(f"{source_dir} is not a folder of notebooks.")
-    if output_dir.resolve() == source_dir.resolve():
-        raise ValueError("the student copy must go to another folder than the chapters it is made from.")
-    notebooks = sorted(source_dir.glob("*.ipynb"))
-    if not notebooks:
-        raise FileNotFoundError(f"no notebooks (*.ipynb) in {source_dir}.")
-    converted = [(path, student_notebook(nbformat.read(path, as_version=4), str(path))) for path in notebooks]
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path, nb in converted:
-        target = output_dir / path.name
-        nbformat.write(nb, target)
-        written.append(target)
-    for path in sorted(source_dir.iterdir()):
-        if path.is_file() and path.suffix != ".ipynb" and not path.name.startswith("."):
-            shutil.copy2(path, output_dir / path.name)
-    return written
-
-
-# ---------------------------------------------------------------------------------------------------
-# The setup cell (Colab)
 
 
 def setup_cell_source(repository_url: str, branch: str = "main") -> str:
