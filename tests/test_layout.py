@@ -26,7 +26,7 @@ BASE = {"utils", "checks", "tables"}
 # also allows the modules under it).
 ALLOWED = {
     "": {"utils"},
-    "utils": set(),
+    "utils": {"checks"},
     "checks": set(),
     "tables": set(),
     "layers": {"layers", "checks"},
@@ -34,8 +34,8 @@ ALLOWED = {
     "shapes": {"shapes", *BASE},
     "reference": {"checks"},
     "data": {"data", "checks"},
-    "train": {"utils"},
-    "bench": {"utils"},
+    "train": {"utils", "checks"},
+    "bench": {"utils", "checks"},
     "counting": {"models", "shapes", *BASE},
     "viz": {"viz", "models", "shapes", *BASE},
     "exercises": {"exercises", "layers", "models", "shapes", "counting", "data", "reference", "train", "viz", *BASE},
