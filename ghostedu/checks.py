@@ -276,7 +276,7 @@ def check_model_memory(func: str, what: str, build: Callable[[], torch.nn.Module
     try:
         with torch.device("meta"):
             model = build()
-    except (RuntimeError, OverflowError, MemoryError) as error:  # sizes beyond any tensor
+    except (RuntimeError, OverflowError, MemoryError, TypeError) as error:  # sizes beyond any tensor
         raise ValueError(
             f"{func}: expected {what} to need at most {format_bytes(MEMORY_LIMIT_BYTES)}, got a model too "
             f"large to lay out at all ({type(error).__name__}: {error})"

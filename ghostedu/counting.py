@@ -50,7 +50,7 @@ def _forward_flops(func: str, model: nn.Module, input_size, strict: bool | None 
 
     With ``strict`` True (False), a ValueError (a warning) names every module that ran and holds a
     weight matrix or kernel (a parameter of two or more dimensions) but got no multiply-adds:
-    flop_counter has no formula for it (``nn.LSTM``, ``nn.GRU``, ...), and a total would leave it
+    flop_counter has no formula for it (``nn.LSTM``, which runs as one fused operation), and a total would leave it
     out without a word. ``None`` skips the check.
     """
     check_module(func, model)
@@ -98,7 +98,7 @@ def count_macs(model: nn.Module, input_size: Sequence[int], strict: bool = True)
     """Multiply-adds of one forward pass on a zero input of ``input_size`` (batch included),
     as ``torch.utils.flop_counter`` FLOPs / 2 (convolutions, linear layers, matmuls).
 
-    A layer with weights that flop_counter cannot count (``nn.LSTM``, ``nn.GRU``, ...) is named in
+    A layer with weights that flop_counter cannot count (``nn.LSTM``, one fused operation) is named in
     a ValueError rather than left out of the total; ``strict=False`` returns the count of the rest
     and names them in a warning.
     """

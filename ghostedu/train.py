@@ -14,8 +14,7 @@ from torch import nn
 from tqdm.std import tqdm
 
 from .checks import check_bool, check_int, check_module, check_number
-from .utils import device as default_device
-from .utils import evaluating, seed_everything
+from .utils import as_device, evaluating, seed_everything
 
 
 @dataclass
@@ -44,7 +43,7 @@ def _describe(value) -> str:
 def _check_samples(func: str, x, y=None) -> None:
     """Inputs ``x`` ``(N, ...)`` (and labels ``y`` ``(N, ...)``): tensors, as many labels as inputs, N >= 1."""
     for name, t in (("x", x), ("y", y)):
-        if t is not None and not (isinstance(t, torch.Tensor) and t.dim() >= 1):
+        if (name == "x" or t is not None) and not (isinstance(t, torch.Tensor) and t.dim() >= 1):
             raise TypeError(f"{func}: expected {name} to be a torch.Tensor with a batch dimension, got {_describe(t)}")
     if y is not None and len(x) != len(y):
         raise ValueError(f"{func}: expected as many labels as inputs, got {len(x)} inputs and {len(y)} labels")
@@ -55,22 +54,10 @@ def _check_samples(func: str, x, y=None) -> None:
 def _check_pair(func: str, name: str, data) -> tuple[torch.Tensor, torch.Tensor]:
     """``data`` as ``(x, y)``, checked."""
     if not (isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data)):
-        raise TypeError(f"{func}: expected {name} to be a pair (x, y) of torch.Tensors, got {_describe(data)}")
+        what = "torch.Tensors" if name == "x and y" else "a pair (x, y) of torch.Tensors"
+        raise TypeError(f"{func}: expected {name} to be {what}, got {_describe(data)}")
     _check_samples(func, *data)
     return data[0], data[1]
-
-
-def _check_device(func: str, dev) -> torch.device:
-    """``dev`` (None: :func:`ghostedu.device`) as a device this machine has."""
-    if dev is None:
-        return default_device()
-    try:
-        dev = torch.device(dev)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(f"{func}: expected dev to be a device such as 'cpu' or 'cuda', got {dev!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"{func}: expected dev to be a device this machine has, got {dev} without a CUDA device")
-    return dev
 
 
 def _check_callables(func: str, **functions) -> None:
@@ -124,10 +111,23 @@ def _predict(func: str, model, x, forward, batch_size, dev) -> torch.Tensor:
     _check_samples(func, x)
     _check_callables(func, forward=forward)
     batch_size = check_int(func, "batch_size", batch_size)
-    dev = _check_device(func, dev)
+    dev = as_device(func, dev)
     forward = forward or model
     with evaluating(model.to(dev)):
-        return torch.cat([forward(x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)])
+        return torch.cat(
+            [_scores(func, forward, x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]
+        )
+
+
+def _scores(func: str, forward: Callable, x: torch.Tensor) -> torch.Tensor:
+    """``forward(x)``, a model's failure on ``x`` (a wrong feature count, say) named by ``func``."""
+    try:
+        scores = forward(x)
+    except RuntimeError as error:
+        raise ValueError(f"{func}: the model fails on a batch of shape {tuple(x.shape)}: {error}") from error
+    if not isinstance(scores, torch.Tensor):
+        raise TypeError(f"{func}: expected the model to return a tensor of scores, got {type(scores).__name__}")
+    return scores
 
 
 def evaluate(
@@ -145,7 +145,7 @@ def evaluate(
     ends in a softmax, such as ``Net`` -- are refused: pass ``forward=model.logits``.
     """
     f = "evaluate"
-    _check_samples(f, x, y)
+    _check_pair(f, "x and y", (x, y))
     _check_callables(f, loss_fn=loss_fn)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     scores = _predict(f, model, x, forward, batch_size, dev)
@@ -193,14 +193,14 @@ def fit(
     if seed >= 2**32:
         raise ValueError(f"{f}: expected seed to be an integer in 0..2**32 - 1, got {seed!r}")
     check_bool(f, "progress", progress)
-    dev = _check_device(f, dev)
+    dev = as_device(f, dev)
 
     seed_everything(seed)
     model.to(dev)
     forward = forward or model
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     with evaluating(model):  # no step, no change to BatchNorm statistics
-        _check_scores(f, forward(x[:batch_size].to(dev)), y, loss_fn)
+        _check_scores(f, _scores(f, forward, x[:batch_size].to(dev)), y, loss_fn)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
     history = History()

@@ -2,7 +2,8 @@
 
 The one home of each of these ideas; every module of the package and every chapter uses them.
 
-* :func:`device` -- where the notebooks run (CUDA when available, or ``GHOSTEDU_DEVICE``).
+* :func:`device` -- where the notebooks run (CUDA when available, or ``GHOSTEDU_DEVICE``);
+  :func:`as_device` -- a function's ``dev`` argument, checked, or that default.
 * :func:`model_device` and :func:`zeros_input` -- where a model computes, and a zero input there.
 * :func:`seed_everything` -- Python's, NumPy's and PyTorch's random generators at once.
 * :func:`evaluating` -- eval mode (and no autograd) for a while, the modes restored after.
@@ -22,7 +23,7 @@ from torch import nn
 
 from .checks import check_bool, check_module, check_size
 
-__all__ = ["device", "model_device", "zeros_input", "seed_everything", "evaluating"]
+__all__ = ["device", "as_device", "model_device", "zeros_input", "seed_everything", "evaluating"]
 
 
 DEVICE_VARIABLE = "GHOSTEDU_DEVICE"
@@ -75,6 +76,20 @@ def _forced_device(raw: str) -> torch.device:
     return dev
 
 
+def as_device(func: str, dev: torch.device | str | None) -> torch.device:
+    """``dev`` as a device this machine has (``None``: :func:`device`), or a ValueError naming ``func``:
+    the one check of every ``dev`` argument of the package."""
+    if dev is None:
+        return device()
+    try:
+        dev = torch.device(dev)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"{func}: expected dev to be a device such as 'cpu' or 'cuda', got {dev!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{func}: expected dev to be a device this machine has, got {dev} without a CUDA device")
+    return dev
+
+
 def _first_float_tensor(model: nn.Module) -> torch.Tensor | None:
     return next((t for t in (*model.parameters(), *model.buffers()) if t.is_floating_point()), None)
 
@@ -97,7 +112,7 @@ def zeros_input(model: nn.Module, size: Sequence[int], requires_grad: bool = Fal
     """
     check_module("zeros_input", model)
     size = check_size("zeros_input", "size", size)
-    check_bool("zeros_input", "requires_grad", requires_grad)
+    requires_grad = check_bool("zeros_input", "requires_grad", requires_grad)
     tensor = _first_float_tensor(model)
     dtype = tensor.dtype if tensor is not None else torch.get_default_dtype()
     return torch.zeros(*size, device=model_device(model), dtype=dtype, requires_grad=requires_grad)

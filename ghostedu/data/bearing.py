@@ -135,7 +135,8 @@ def bearing_signals(
     fs : float, default FS
         Sampling rate in Hz; must exceed twice the highest resonance (8 kHz).
     rpm_range : (float, float), default RPM_RANGE
-        Range of the shaft speed in rpm.
+        Range of the shaft speed in rpm; the fault frequencies it gives must stay below ``fs / 2``
+        (at 12 kHz: below about 66,000 rpm), or the impacts would come faster than the samples.
     classes : sequence of str, default CLASSES
         Class names, in label order; each one of ``"normal"`` or a key of :data:`FAULT_ORDERS`
         (``"cage"`` is allowed though the CWRU data has no cage fault; at about 12 Hz its
@@ -186,6 +187,13 @@ def bearing_signals(
     classes = check_names(name, "classes", classes, ("normal", *FAULT_ORDERS))
     for flag, value in (("shuffle", shuffle), ("return_clean", return_clean), ("return_meta", return_meta)):
         check_bool(name, flag, value)
+    orders = [FAULT_ORDERS[c] for c in classes if c != "normal"]
+    if orders and max(orders) * rpm_high / 60.0 >= fs / 2:
+        top_rpm = 60.0 * fs / 2 / max(orders)
+        raise ValueError(
+            f"{name}: expected rpm_range below {top_rpm:,.0f} rpm, where the fastest fault frequency "
+            f"({max(orders)} x the shaft's) stays below fs/2 = {fs / 2:g} Hz, got {rpm_range!r}"
+        )
     check_memory(
         name,
         f"n_per_class={n_per_class}, length={length}, fs={fs:g} and rpm_range up to {rpm_high:g}",

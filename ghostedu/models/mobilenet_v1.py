@@ -54,6 +54,8 @@ class MobileNetV1(nn.Module):
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(scale(config[-1][1]), num_classes)
+        if self.fc.weight.is_meta:  # the memory estimate's layout (shapes only): no values to set
+            return
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out")

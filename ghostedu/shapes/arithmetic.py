@@ -5,6 +5,7 @@ Explained in the chapter "Convolution arithmetic".
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 from torch import nn
@@ -209,7 +210,10 @@ def lengths_giving(
 
     def at(length: int) -> int | None:
         if length not in counts:
-            counts[length] = count(length)
+            n = count(length)
+            if n is not None and not (isinstance(n, numbers.Integral) and not isinstance(n, bool)):
+                raise TypeError(f"{func}: expected count({length}) to be an int or None, got {n!r}")
+            counts[length] = n
         return counts[length]
 
     def reaches(length: int) -> bool:
