@@ -45,8 +45,8 @@ def test_fit_refuses_inputs_and_labels_of_different_lengths():
 
 
 def test_fit_refuses_probabilities_for_cross_entropy():
-    x = torch.randn(8, 1, 1024)
-    y = torch.randint(0, 4, (8,))
+    x = torch.randn(4, 1, 1024)
+    y = torch.randint(0, 4, (4,))
     model = Net()
     before = model.fc.weight.detach().clone()
     with pytest.raises(ValueError, match=r"fit: .*softmax.*forward=model\.logits"):
@@ -214,11 +214,17 @@ def test_the_memory_estimate_does_not_change_the_weights():
     assert torch.equal(a.conv_stem.weight, expected)
 
 
-@pytest.mark.parametrize("kwargs", [{"fs": 1e12}, {"rpm_range": (1e9, 1e9)}, {"length": 10**9}, {"n_per_class": 10**8}])
+@pytest.mark.parametrize("kwargs", [{"fs": 1e12}, {"length": 10**9}, {"n_per_class": 10**8}])
 def test_bearing_signals_sizes_nobody_means_are_refused(kwargs):
     kwargs.setdefault("n_per_class", 1)
     with pytest.raises(ValueError, match=r"bearing_signals: .*estimated [\d.,]+ [GTP]iB .*MEMORY_LIMIT_BYTES"):
         bearing_signals(**kwargs)
+
+
+def test_bearing_signals_speeds_nobody_means_are_refused():
+    # Impacts faster than the samples (and 3 GiB of them): the fault frequency must stay below fs/2.
+    with pytest.raises(ValueError, match=r"bearing_signals: expected rpm_range below 66,480 rpm, .* fs/2 = 6000 Hz"):
+        bearing_signals(1, rpm_range=(1e9, 1e9))
 
 
 @pytest.mark.parametrize("snr_db", [-800, -61, 101, 200, (0, 200), (-100, 0)])
