@@ -3,10 +3,10 @@
 Every error names the function or layer, what it expected and what it got, in one form:
 ``"conv_dw: expected stride to be an integer >= 1, got 0"``.
 
-* :func:`check_input` -- the input tensor of a layer or model: its rank and its channels.
+* :func:`check_input` -- the input tensor of a layer or model: its rank, channels and dtype.
 * :func:`check_int`, :func:`check_ints`, :func:`check_odd` -- an integer (or one per axis) with a
   lower bound; an odd kernel size.
-* :func:`check_number`, :func:`check_bool` -- a finite (or positive) number, a flag.
+* :func:`check_number`, :func:`check_bool` -- a finite number (positive, or within bounds), a flag.
 * :func:`check_interval`, :func:`check_names` -- a ``(low, high)`` pair, names from a known set.
 * :func:`check_module`, :func:`check_size` -- a model, and the size of an input (batch included).
 * :func:`check_memory`, :func:`check_model_memory` -- a request (a data set, an input, a model)
@@ -92,10 +92,11 @@ def check_input(
             f"got {x.shape[1]} in shape {tuple(x.shape)}"
         )
     if dtype is not None and x.dtype != dtype and not _autocast(x):
+        # A model takes another floating-point type; integers, booleans and complex numbers it does not.
+        model = f", or the model with model.{_conversion(x.dtype)}" if x.dtype.is_floating_point else ""
         raise TypeError(
             f"{layer}: expected a {str(dtype).removeprefix('torch.')} input (the dtype of its weights), "
-            f"got {x.dtype}; convert the input with x.{_conversion(dtype)}, or the model with "
-            f"model.{_conversion(x.dtype)}"
+            f"got {x.dtype}; convert the input with x.{_conversion(dtype)}{model}"
         )
 
 
@@ -276,10 +277,14 @@ def check_model_memory(func: str, what: str, build: Callable[[], torch.nn.Module
     try:
         with torch.device("meta"):
             model = build()
-    except (RuntimeError, OverflowError, MemoryError, TypeError) as error:  # sizes beyond any tensor
+    except (RuntimeError, OverflowError, MemoryError, TypeError) as error:
+        if isinstance(error, TypeError) and "verflow" not in str(error):
+            raise  # a wrong argument, named by the layer that checked it
+        # sizes beyond any tensor: torch cannot even lay the model out
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0].strip("'\"")
         raise ValueError(
             f"{func}: expected {what} to need at most {format_bytes(MEMORY_LIMIT_BYTES)}, got a model too "
-            f"large to lay out at all ({type(error).__name__}: {error})"
+            f"large for torch to lay out at all ({reason})"
         ) from None
     count = sum(p.numel() for p in model.parameters())
     check_memory(func, what, 4 * count, f"{count:,} float32 parameters")
