@@ -66,13 +66,14 @@ def _check_callables(func: str, **functions) -> None:
             raise TypeError(f"{func}: expected {name} to be callable (or None), got {type(fn).__name__}")
 
 
-def _check_scores(func: str, scores, y: torch.Tensor, loss_fn) -> None:
+def _check_scores(func: str, scores, y: torch.Tensor, loss_fn, chosen: bool) -> None:
     """What :class:`torch.nn.CrossEntropyLoss` needs from scores ``(N, classes)`` and labels ``y``:
-    scores before the softmax (not probabilities) and class indices in ``0..classes - 1``."""
+    class indices in ``0..classes - 1`` and, unless the caller ``chosen`` the scores with
+    ``forward``, scores before the softmax (not probabilities)."""
     if not isinstance(loss_fn, nn.CrossEntropyLoss) or not isinstance(scores, torch.Tensor) or scores.dim() != 2:
         return
     classes = scores.shape[1]
-    if classes >= 2 and len(scores) > 0:
+    if classes >= 2 and len(scores) > 0 and not chosen:
         rows = scores.detach().float()
         if bool((rows >= 0).all()) and torch.allclose(
             rows.sum(1), torch.ones(len(rows), device=rows.device), atol=1e-4
@@ -81,7 +82,7 @@ def _check_scores(func: str, scores, y: torch.Tensor, loss_fn) -> None:
                 f"{func}: the scores look like probabilities (every row is >= 0 and sums to 1: the model's "
                 "forward ends in a softmax), but nn.CrossEntropyLoss applies its own softmax to the scores "
                 "before it (logits); pass forward=model.logits (ghostedu's Net has one), or a loss made "
-                "for probabilities"
+                "for probabilities (to train on probabilities on purpose, pass forward=model)"
             )
     if not y.is_floating_point() and len(y) > 0:
         low, high = int(y.min()), int(y.max())
@@ -141,15 +142,16 @@ def evaluate(
 ) -> tuple[float, float]:
     """Mean loss and accuracy (0..1) of ``model`` on ``x`` ``(N, ...)`` with labels ``y`` ``(N,)``.
 
-    With the default loss (cross-entropy), scores that are probabilities -- a model whose forward
-    ends in a softmax, such as ``Net`` -- are refused: pass ``forward=model.logits``.
+    With the default loss (cross-entropy) and no ``forward``, scores that are probabilities -- a
+    model whose forward ends in a softmax, such as ``Net`` -- are refused: pass
+    ``forward=model.logits`` (or ``forward=model`` to take the probabilities on purpose).
     """
     f = "evaluate"
     _check_pair(f, "x and y", (x, y))
     _check_callables(f, loss_fn=loss_fn)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     scores = _predict(f, model, x, forward, batch_size, dev)
-    _check_scores(f, scores, y, loss_fn)
+    _check_scores(f, scores, y, loss_fn, forward is not None)
     return loss_fn(scores, y).item(), (scores.argmax(1) == y).float().mean().item()
 
 
@@ -176,8 +178,11 @@ def fit(
 
     Everything is checked before the first step, so a wrong argument trains nothing: the settings,
     as many labels as inputs, and -- from the scores of the first batch, computed in eval mode --
-    labels in the range of the scores and, with the default loss, scores that are not
-    probabilities: ``fit(Net(), ...)`` is refused, ``fit(net, ..., forward=net.logits)`` trains.
+    labels in the range of the scores and, with the default loss and no ``forward``, scores that
+    are not probabilities: ``fit(Net(), ...)`` is refused, ``fit(net, ..., forward=net.logits)``
+    trains. Probabilities are taken only when chosen: ``forward=model`` trains on them anyway (the
+    double softmax that the chapter "Training the multi-scale CNN on bearing vibrations" shows on
+    purpose).
     """
     f = "fit"
     check_module(f, model, "an nn.Module to train")
@@ -197,10 +202,11 @@ def fit(
 
     seed_everything(seed)
     model.to(dev)
+    chosen = forward is not None  # scores chosen on purpose: probabilities are then allowed
     forward = forward or model
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     with evaluating(model):  # no step, no change to BatchNorm statistics
-        _check_scores(f, _scores(f, forward, x[:batch_size].to(dev)), y, loss_fn)
+        _check_scores(f, _scores(f, forward, x[:batch_size].to(dev)), y, loss_fn, chosen)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
     history = History()
