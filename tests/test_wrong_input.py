@@ -59,6 +59,9 @@ def test_fit_refuses_probabilities_for_cross_entropy():
     assert len(history.train_loss) == 1 and history.train_loss[0] > 0
     nll_of_probs = lambda p, t: nn.functional.nll_loss(torch.log(p + 1e-9), t)  # noqa: E731
     assert train.fit(model, (x, y), epochs=1, loss_fn=nll_of_probs, progress=False, dev="cpu").train_loss
+    # The double softmax on purpose (chapter 09 shows what it costs): forward chosen explicitly.
+    assert train.fit(model, (x, y), epochs=1, forward=model, progress=False, dev="cpu").train_loss
+    assert 0 <= train.evaluate(model, x, y, forward=model, dev="cpu")[1] <= 1
 
 
 @pytest.mark.parametrize(
