@@ -11,12 +11,16 @@ Commands:
 * ``timings CHAPTERS -o chapters/timings.json`` -- run every notebook and record how long it took, with
   the machine that ran it; see :mod:`booktools.timings`.
 * ``setup-cell CHAPTERS`` -- put the cell that installs ghostedu on Colab first in every notebook
-  (for authors; re-execute the notebooks afterwards).
+  (for authors; re-execute the notebooks afterwards); see :mod:`booktools.setup_cell`.
+
+Every command that writes checks all its inputs first and writes through :mod:`booktools.files`
+(atomically; never over an input): on an error it names the file, changes nothing and exits with 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -52,14 +56,19 @@ Examples:
 """
 
 
+def _fail(command: str, error: Exception) -> int:
+    """Print a command's error (it names the file) and return the exit status 1."""
+    print(f"booktools {command}: {error}", file=sys.stderr)
+    return 1
+
+
 def _student(args: argparse.Namespace) -> int:
     from .course import CourseError, student_copies
 
     try:
         written = student_copies(args.chapters, args.output, force=args.force)
     except (CourseError, OSError, ValueError) as err:
-        print(f"booktools student: {err}", file=sys.stderr)
-        return 1
+        return _fail("student", err)
     notebooks = [p for p in written if p.suffix == ".ipynb"]
     print(
         f"Wrote {len(notebooks)} student notebooks to {args.output}/ (solutions replaced by stubs, hidden tests "
@@ -85,8 +94,7 @@ def _course(args: argparse.Namespace) -> int:
         elif args.step == "gradebook":
             print(f"Gradebook: {course.gradebook(args.course, args.output)}")
     except (course.CourseError, OSError, ValueError) as err:
-        print(f"booktools course {args.step}: {err}", file=sys.stderr)
-        return 1
+        return _fail(f"course {args.step}", err)
     return 0
 
 
@@ -96,8 +104,7 @@ def _exercises(args: argparse.Namespace) -> int:
     try:
         changed = apply_to_folder(args.chapters, check_only=args.check)
     except (OSError, ValueError) as err:
-        print(f"booktools exercises: {err}", file=sys.stderr)
-        return 1
+        return _fail("exercises", err)
     for path in changed:
         print(f"{'out of date' if args.check else 'updated'}: {path}")
     if args.check and changed:
@@ -116,64 +123,78 @@ def _positive(text: str) -> int:
 
 
 def _timings(args: argparse.Namespace) -> int:
-    from .timings import refresh_timing_pages, time_notebooks, write_timings
+    from .files import InputError, WriteError, check_writable, notebooks_in, read_notebooks, refuse_same_file
+    from .timings import NotebookFailed, check_timings_file, refresh_timing_pages, time_notebooks, write_timings
 
-    notebooks = sorted(Path(args.chapters).glob("*.ipynb"))
-    if not notebooks:
-        print(f"booktools timings: no notebooks in {args.chapters}", file=sys.stderr)
-        return 1
-    result = time_notebooks(notebooks, timeout=args.timeout, progress=print)
-    write_timings(result, args.output)
+    try:
+        # All checked before the first notebook runs, so that no run is wasted and nothing is lost.
+        notebooks = notebooks_in(args.chapters)
+        read_notebooks(notebooks)
+        output = check_writable(args.output)
+        refuse_same_file(output, notebooks)
+        check_timings_file(output)
+    except InputError as err:
+        return _fail("timings", err)
+    result = time_notebooks(notebooks, timeout=args.timeout, progress=print, total_timeout=args.total_timeout)
+    try:
+        write_timings(result, output)
+    except WriteError as err:
+        print(json.dumps(result, indent=2), file=sys.stderr)  # the measurements, not lost
+        return _fail("timings", f"{err}; the timings are printed above")
     print(
-        f"Wrote {args.output}: {len(result['notebooks'])} notebooks, "
+        f"Wrote {output}: {len(result['notebooks'])} notebooks, "
         f"{result['total_seconds']:.1f} s in all, on {result['machine']}."
     )
-    # The timing page reads timings.json from its own folder: refresh it when that is the file written.
-    if not args.no_refresh and Path(args.output).resolve() == (Path(args.chapters) / "timings.json").resolve():
-        for path in refresh_timing_pages(notebooks, timeout=args.timeout):
-            print(f"Re-executed {path}, which shows the timings.")
-    return 0
-
-
-def read_repository(config: Path) -> tuple[str, str]:
-    """``(url, branch)`` of ``repository:`` in the book's ``_config.yml``."""
-    import yaml  # installed with jupyter-book; only authors run this command
-
-    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    repo = data.get("repository") or {}
-    url = (repo.get("url") or "").strip()
-    if not url:
-        raise ValueError(
-            f"{config} sets no repository.url; set it (the one place the repository's "
-            "address is given) before adding the setup cell."
+    failed = result.get("failed", [])
+    if failed:
+        for row in failed:
+            print(f"booktools timings: {row['file']}: {row['error']}", file=sys.stderr)
+        print(
+            f"booktools timings: {len(failed)} of {len(failed) + len(result['notebooks'])} notebooks did not "
+            f'run to their end (recorded under "failed" in {output}); the timing page was not refreshed.',
+            file=sys.stderr,
         )
-    return url, str(repo.get("branch") or "main")
+        return 1
+    # The timing page reads timings.json from its own folder: refresh it when that is the file written.
+    if not args.no_refresh and output.resolve() == (Path(args.chapters) / "timings.json").resolve():
+        try:
+            for path in refresh_timing_pages(notebooks, timeout=args.timeout):
+                print(f"Re-executed {path}, which shows the timings.")
+        except (NotebookFailed, InputError, WriteError) as err:
+            return _fail("timings", err)
+    return 0
 
 
 def _setup_cell(args: argparse.Namespace) -> int:
-    import nbformat
-
-    from .student import add_setup_cell
+    from .files import InputError, WriteError
+    from .setup_cell import add_setup_cells, check_repository, read_repository
 
     chapters = Path(args.chapters)
-    config = Path(args.config) if args.config else chapters.resolve().parent / "_config.yml"
     try:
-        url, branch = (args.repo_url, args.branch) if args.repo_url else read_repository(config)
-    except (OSError, ValueError) as err:
-        print(f"booktools setup-cell: {err}", file=sys.stderr)
-        return 1
-    changed = 0
-    for path in sorted(chapters.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        if add_setup_cell(nb, url, branch):
-            nbformat.write(nb, path)
-            changed += 1
-            print(f"updated {path}")
+        if args.repo_url:
+            url, branch = check_repository(args.repo_url, args.branch)
+        else:
+            config = Path(args.config) if args.config else chapters.resolve().parent / "_config.yml"
+            url, branch = read_repository(config)
+        changed = add_setup_cells(chapters, url, branch, progress=print)
+    except (InputError, WriteError) as err:
+        return _fail("setup-cell", err)
     if changed:
-        print(f"{changed} notebooks changed; re-execute them (make execute) so their outputs are current.")
+        print(f"{len(changed)} notebooks changed; re-execute them (make execute) so their outputs are current.")
     else:
         print("Every notebook already starts with the current setup cell.")
     return 0
+
+
+def _seconds(text: str) -> int:
+    """An argparse type: a whole number of seconds >= 1 (0 would mean "no limit" to nbclient)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds >= 1, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the student copy of the notebooks",
         description="Write the student copy of every notebook in CHAPTERS to OUTPUT: solution regions "
         "replaced by stubs, outputs cleared, everything else unchanged. Other plain files in "
-        "CHAPTERS are copied as they are.",
+        "CHAPTERS are copied as they are. Refused, before anything is written, when a notebook "
+        "does not parse or a file to write is a chapter itself (a link or hard link to it).",
     )
     student.add_argument("chapters", help="folder of the chapter notebooks (e.g. chapters)")
     student.add_argument("-o", "--output", required=True, help="folder to write the copies to (e.g. student)")
@@ -248,11 +270,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Execute every notebook in CHAPTERS (in a fresh kernel, from its own folder) and write "
         "the wall time of each, with the machine's CPU model and thread count, to OUTPUT (JSON). "
         "A notebook whose metadata sets ghostedu.timings to false (the page that shows the "
-        "timings) is not timed; it is re-executed afterwards so that it shows the new file.",
+        "timings) is not timed; it is re-executed afterwards so that it shows the new file. "
+        "Every notebook is checked before the first one runs. A notebook that fails (an error, a "
+        'cell past --timeout, the run past --total-timeout) is named and recorded under "failed" '
+        "with the reason, the others' timings are kept, and the exit status is 1. OUTPUT is "
+        "written atomically and must not be a notebook or a file other than a timings file.",
     )
     timings.add_argument("chapters", help="folder of the chapter notebooks")
     timings.add_argument("-o", "--output", required=True, help="JSON file to write (e.g. chapters/timings.json)")
-    timings.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    timings.add_argument(
+        "--timeout", type=_seconds, default=600, help="seconds a cell may run, a whole number >= 1 (default 600)"
+    )
+    timings.add_argument(
+        "--total-timeout",
+        type=_seconds,
+        default=3600,
+        help="seconds the whole run may take, a whole number >= 1 (default 3600); notebooks not "
+        "finished by then are recorded as failed",
+    )
     timings.add_argument(
         "--no-refresh",
         action="store_true",
@@ -266,7 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="(authors) add the cell that installs ghostedu on Colab",
         description="Put first in every notebook of CHAPTERS a code cell tagged 'setup' that installs "
         "ghostedu from the repository named in _config.yml when it cannot be imported "
-        "(as on Colab) and does nothing otherwise. An existing setup cell is updated.",
+        "(as on Colab) and does nothing otherwise. An existing setup cell is updated. Every "
+        "notebook is read and checked first, and all are written together (atomically): on any "
+        "error no notebook changes.",
     )
     setup.add_argument("chapters", help="folder of the chapter notebooks")
     setup.add_argument("--config", help="the book's _config.yml (default: beside CHAPTERS)")

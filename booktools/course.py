@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 
 from .exercise_cells import BEGIN_HIDDEN, apply_metadata, find_exercises
-from .files import atomic_write_bytes, atomic_write_text, refuse_links_to
+from .files import atomic_write, read_notebooks, refuse_same_file, write_all
 from .student import stub_cell_source
 
 __all__ = [
@@ -122,7 +122,7 @@ def ensure_course(course: str | Path) -> Path:
     course.mkdir(parents=True, exist_ok=True)
     config = course / "nbgrader_config.py"
     if not config.exists():
-        atomic_write_text(config, CONFIG_TEMPLATE.format(repo=str(REPO)))
+        atomic_write(config, CONFIG_TEMPLATE.format(repo=str(REPO)))
     elif "booktools.grading" not in config.read_text(encoding="utf-8"):
         print(f"note: {config} does not call booktools.grading.configure; the book's settings are not used.")
     return course
@@ -187,7 +187,7 @@ def stage_sources(notebooks: list[Path], course: Path) -> None:
         pairs = [(notebook, folder / notebook.name)] + [
             (extra, folder / extra.name) for extra in _extra_files(notebook)
         ]
-        refuse_links_to([target for _, target in pairs], [source for source, _ in pairs])
+        refuse_same_file([target for _, target in pairs], [source for source, _ in pairs])
     for notebook in notebooks:
         folder = course / "source" / notebook.stem
         folder.mkdir(parents=True, exist_ok=True)
@@ -195,7 +195,7 @@ def stage_sources(notebooks: list[Path], course: Path) -> None:
             target = folder / source.name
             data = source.read_bytes()
             if not target.exists() or target.read_bytes() != data:
-                atomic_write_bytes(target, data)
+                atomic_write(target, data)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -223,10 +223,12 @@ def student_copies(chapters: str | Path, output: str | Path, force: bool = False
     The copies are made by ``nbgrader generate_assignment`` (without a gradebook) in a temporary
     course folder beside ``output``, checked (no solution, hidden test, glue role or output left),
     and then each file is moved into ``output`` atomically. Refused before anything is written: an
-    output that is, or is inside, the chapters' folder; an output file that is a link; a file that
+    output that is, or is inside, the chapters' folder; an output file that is a chapter under
+    another name (a symbolic or hard link: :func:`booktools.files.refuse_same_file`); a file that
     differs from what this command last wrote there (a student's work) unless ``force``.
     """
     notebooks = _chapters(chapters)
+    read_notebooks(notebooks)  # every notebook parses, or nothing happens (each bad one is named)
     for notebook in notebooks:
         _read_checked(notebook)
     chapters, output = Path(chapters).resolve(), Path(output)
@@ -235,7 +237,7 @@ def student_copies(chapters: str | Path, output: str | Path, force: bool = False
         raise CourseError(f"the student copy must go outside the chapters' folder ({chapters}), not to {output}.")
     extras = sorted({extra for notebook in notebooks for extra in _extra_files(notebook)})
     names = [p.name for p in notebooks + extras]
-    refuse_links_to([output / name for name in names], notebooks + extras)
+    refuse_same_file([output / name for name in names], [chapters])
     manifest_path = output / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
     edited = [
@@ -262,12 +264,9 @@ def student_copies(chapters: str | Path, output: str | Path, force: bool = False
             built[notebook.name] = release.read_bytes()
         for extra in extras:
             built[extra.name] = extra.read_bytes()
-        written = []
-        for name, data in built.items():
-            atomic_write_bytes(output / name, data)
-            manifest[name] = _sha256(data)
-            written.append(output / name)
-        atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        manifest.update({name: _sha256(data) for name, data in built.items()})
+        written = write_all({output / name: data for name, data in built.items()})
+        atomic_write(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return written
 
 

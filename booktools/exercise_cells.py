@@ -205,7 +205,7 @@ def apply_to_folder(folder: str | Path, check_only: bool = False) -> list[Path]:
 
     Every notebook is read and checked before any is written, and each is written atomically.
     """
-    from .files import write_notebook
+    from .files import atomic_write
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -217,5 +217,5 @@ def apply_to_folder(folder: str | Path, check_only: bool = False) -> list[Path]:
             updated.append((path, nb))
     if not check_only:
         for path, nb in updated:
-            write_notebook(nb, path)
+            atomic_write(path, nb)
     return [path for path, _ in updated]

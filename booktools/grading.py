@@ -48,7 +48,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions, Execute, Nb
 from traitlets import Bool, Integer
 
 from .exercise_cells import find_exercises
-from .files import atomic_write_text
+from .files import atomic_write
 from .student import stub_cell_source
 
 __all__ = [
@@ -271,7 +271,7 @@ class ExerciseCsvExport(ExportPlugin):
                                 "; ".join(mine),
                             ]
                         )
-        atomic_write_text(dest, out.getvalue())
+        atomic_write(dest, out.getvalue())
         self.log.info("Wrote %s", dest)
 
 

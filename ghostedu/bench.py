@@ -13,8 +13,8 @@ import torch
 import torch.utils.benchmark as benchmark
 from torch import nn
 
-from .utils import device as default_device
-from .utils import evaluating
+from .checks import check_module, check_number, check_size
+from .utils import as_device, evaluating
 
 
 def cpu_model() -> str:
@@ -31,7 +31,7 @@ def cpu_model() -> str:
 
 def machine_label(dev: torch.device | None = None) -> str:
     """E.g. ``"CPU: AMD EPYC 7B13, 2 threads, device: cpu"`` or, on a GPU, its name too."""
-    dev = torch.device(dev) if dev is not None else default_device()
+    dev = as_device("machine_label", dev)
     threads = torch.get_num_threads()
     label = f"CPU: {cpu_model()}, {threads} thread{'s' if threads != 1 else ''}, device: {dev.type}"
     if dev.type == "cuda":
@@ -60,7 +60,11 @@ def time_forward(
     under ``torch.no_grad()`` (the module's modes restored after), measured by
     ``torch.utils.benchmark.Timer.blocked_autorange`` (which synchronizes CUDA). Runs for at least
     ``min_run_time`` seconds."""
-    dev = torch.device(dev) if dev is not None else default_device()
+    f = "time_forward"
+    check_module(f, module)
+    input_size = check_size(f, "input_size", input_size)
+    check_number(f, "min_run_time", min_run_time, positive=True)
+    dev = as_device(f, dev)
     module = module.to(dev)
     x = torch.randn(*input_size, device=dev)
     with evaluating(module):

@@ -15,27 +15,73 @@ regenerated from the model (MobileNets' Table 1 in the chapter "Depthwise separa
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import torchinfo
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .checks import check_bool, check_int, check_module, check_size
 from .tables import Table, Tabular
 from .utils import evaluating, zeros_input
+
+# Layers that hold a matrix of weights but multiply nothing: a lookup.
+_LOOKUPS = (nn.Embedding, nn.EmbeddingBag)
 
 
 def count_params(model: nn.Module) -> int:
     """Total number of parameters of ``model``, as torchinfo counts them."""
+    check_module("count_params", model)
     return torchinfo.summary(model, verbose=0).total_params
 
 
-def _forward_flops(model: nn.Module, input_size) -> FlopCounterMode:
+def _sizes(func: str, input_size) -> list[tuple[int, ...]]:
+    """``input_size`` -- one size such as ``(1, 3, 224, 224)``, or a list of them for a model with
+    several inputs -- as a list of checked sizes."""
+    several = isinstance(input_size, (tuple, list)) and len(input_size) > 0 and isinstance(input_size[0], (tuple, list))
+    sizes = input_size if several else [input_size]
+    return [check_size(func, "input_size", size) for size in sizes]
+
+
+def _forward_flops(func: str, model: nn.Module, input_size, strict: bool | None = None) -> FlopCounterMode:
     """One forward pass in eval mode on zeros of ``input_size`` (or several inputs, for a list of
-    sizes), under ``torch.utils.flop_counter``."""
-    sizes = input_size if isinstance(input_size[0], (tuple, list)) else [input_size]
-    with evaluating(model), FlopCounterMode(display=False) as counter:
-        model(*(zeros_input(model, size) for size in sizes))
+    sizes), under ``torch.utils.flop_counter``.
+
+    With ``strict`` True (False), a ValueError (a warning) names every module that ran and holds a
+    weight matrix or kernel (a parameter of two or more dimensions) but got no multiply-adds:
+    flop_counter has no formula for it (``nn.LSTM``, which runs as one fused operation), and a total would leave it
+    out without a word. ``None`` skips the check.
+    """
+    check_module(func, model)
+    sizes = _sizes(func, input_size)
+    weighted = [m for m in model.modules() if any(p.dim() >= 2 for p in m.parameters(recurse=False))]
+    ran: set[nn.Module] = set()
+    handles = [m.register_forward_hook(lambda module, args, out: ran.add(module)) for m in weighted]
+    try:
+        with evaluating(model), FlopCounterMode(display=False) as counter:
+            model(*(zeros_input(model, size) for size in sizes))
+    except RuntimeError as error:
+        shown = sizes[0] if len(sizes) == 1 else sizes
+        raise ValueError(f"{func}: expected a model that runs on input_size {shown}, got: {error}") from error
+    finally:
+        for handle in handles:
+            handle.remove()
+    if strict is not None:
+        macs = _macs_by_name(counter)
+        missed = [
+            f"{name or '(model)'} ({type(m).__name__})"
+            for name, m in model.named_modules()
+            if m in ran and not isinstance(m, _LOOKUPS) and macs.get(name, 0) == 0
+        ]
+        if missed:
+            message = (
+                f"{func}: could not count the multiply-adds of {', '.join(missed)}: torch.utils.flop_counter "
+                "has no formula for this layer type, so a total would leave it out"
+            )
+            if strict:
+                raise ValueError(message + "; pass strict=False for the count of the rest, with a warning")
+            warnings.warn(message, UserWarning, stacklevel=3)
     return counter
 
 
@@ -48,18 +94,26 @@ def _macs_by_name(counter: FlopCounterMode) -> dict[str, int]:
     return out
 
 
-def count_macs(model: nn.Module, input_size: Sequence[int]) -> int:
+def count_macs(model: nn.Module, input_size: Sequence[int], strict: bool = True) -> int:
     """Multiply-adds of one forward pass on a zero input of ``input_size`` (batch included),
-    as ``torch.utils.flop_counter`` FLOPs / 2 (convolutions, linear layers, matmuls)."""
-    return _forward_flops(model, input_size).get_total_flops() // 2
+    as ``torch.utils.flop_counter`` FLOPs / 2 (convolutions, linear layers, matmuls).
+
+    A layer with weights that flop_counter cannot count (``nn.LSTM``, one fused operation) is named in
+    a ValueError rather than left out of the total; ``strict=False`` returns the count of the rest
+    and names them in a warning.
+    """
+    check_bool("count_macs", "strict", strict)
+    return _forward_flops("count_macs", model, input_size, strict).get_total_flops() // 2
 
 
-def macs_by_module(model: nn.Module, input_size: Sequence[int]) -> dict[str, int]:
+def macs_by_module(model: nn.Module, input_size: Sequence[int], strict: bool = True) -> dict[str, int]:
     """Multiply-adds (flop_counter FLOPs / 2) per module name, e.g. ``{"features.1.3": 25690112, ...}``.
 
     Every module in the hierarchy appears (parents include their children); the whole model is ``""``.
+    Layers flop_counter cannot count are named as by :func:`count_macs`.
     """
-    return _macs_by_name(_forward_flops(model, input_size))
+    check_bool("macs_by_module", "strict", strict)
+    return _macs_by_name(_forward_flops("macs_by_module", model, input_size, strict))
 
 
 class Summary:
@@ -87,8 +141,18 @@ class Summary:
 
 def summary(model: nn.Module, input_size: Sequence[int], depth: int = 3, **kwargs) -> Summary:
     """torchinfo's table (input/output shape, parameters, mult-adds per layer) for ``input_size``."""
+    f = "summary"
+    check_module(f, model)
+    sizes = _sizes(f, input_size)
+    depth = check_int(f, "depth", depth, 0)
     kwargs.setdefault("col_names", ("input_size", "output_size", "num_params", "mult_adds"))
-    stats = torchinfo.summary(model, input_size=input_size, depth=depth, verbose=0, **kwargs)
+    try:
+        stats = torchinfo.summary(
+            model, input_size=sizes[0] if len(sizes) == 1 else sizes, depth=depth, verbose=0, **kwargs
+        )
+    except RuntimeError as error:  # torchinfo's "Failed to run torchinfo", the model's error as cause
+        cause = error.__cause__ or error
+        raise ValueError(f"{f}: expected a model that runs on input_size {input_size}, got: {cause}") from error
     return Summary(stats)
 
 
@@ -115,6 +179,7 @@ def layer_kind(module: nn.Module) -> str:
     """A paper-style name for a layer: ``"conv"``, ``"conv dw"`` (depthwise: one group per input
     channel), ``"conv pw"`` (pointwise 1x1), ``"conv grouped"``, ``"fc"``, ``"avg pool"``,
     ``"max pool"``, or the class name for anything else."""
+    check_module("layer_kind", module)
     if isinstance(module, nn.modules.conv._ConvNd):
         if module.groups > 1 and module.groups == module.in_channels:
             return "conv dw"
@@ -161,6 +226,16 @@ def _stride(module: nn.Module, in_shape, out_shape) -> int | str:
     return stride[0] if len(set(stride)) == 1 else _dims(stride)
 
 
+LAYER_COLUMNS = ("name", "type", "filter shape", "stride", "input", "output", "params", "mult-adds", "MACs/byte")
+"""The columns a :class:`LayerTable` can show: the keys of ``LayerRow.as_dict()``."""
+
+
+def _check_columns(func: str, columns) -> tuple[str, ...]:
+    if isinstance(columns, str) or not isinstance(columns, Sequence) or not all(c in LAYER_COLUMNS for c in columns):
+        raise ValueError(f"{func}: expected columns, a sequence of names from {LAYER_COLUMNS}, got {columns!r}")
+    return tuple(columns)
+
+
 class LayerRow:
     """One layer of a :class:`LayerTable` (one call of the module, in execution order)."""
 
@@ -197,6 +272,7 @@ class LayerRow:
         return self.macs / self.min_bytes
 
     def as_dict(self) -> dict:
+        """The row by column name (:data:`LAYER_COLUMNS`)."""
         return {
             "name": self.name,
             "type": self.kind,
@@ -258,7 +334,7 @@ class LayerTable(Tabular):
         return out
 
     def with_columns(self, *columns: str) -> LayerTable:
-        return LayerTable(self.rows, columns)
+        return LayerTable(self.rows, _check_columns("LayerTable.with_columns", columns))
 
     @staticmethod
     def _format(value) -> str:
@@ -290,6 +366,11 @@ def layer_table(
     sum to less than :func:`count_params`). Each row also knows its least memory traffic
     (``min_bytes``) and arithmetic intensity (``intensity``, multiply-adds per byte).
     """
+    f = "layer_table"
+    check_module(f, model)
+    if not (isinstance(layer_types, tuple) and layer_types and all(isinstance(t, type) for t in layer_types)):
+        raise TypeError(f"{f}: expected layer_types to be a tuple of module classes, got {layer_types!r}")
+    columns = _check_columns(f, columns)
     names = {m: n for n, m in model.named_modules()}
     records: list[tuple[nn.Module, tuple[int, ...], tuple[int, ...]]] = []
 
@@ -298,7 +379,7 @@ def layer_table(
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, layer_types)]
     try:
-        macs = _macs_by_name(_forward_flops(model, input_size))
+        macs = _macs_by_name(_forward_flops(f, model, input_size))
     finally:
         for h in handles:
             h.remove()

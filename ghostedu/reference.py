@@ -29,6 +29,9 @@ IntOrPair = Union[int, Sequence[int]]
 def _check(func: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, dims: int) -> None:
     """Shapes that fit together: x ``(N, C_in, *spatial)``, weight ``(C_out, C_in/groups, *kernel)``."""
     check_input(func, x, dims + 2)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if not (isinstance(t, Tensor) or (name == "bias" and t is None)):
+            raise TypeError(f"{func}: expected {name} to be a torch.Tensor, got {type(t).__name__}")
     if weight.dim() != dims + 2:
         kernel = "k" if dims == 1 else "kH, kW"
         raise ValueError(

@@ -26,7 +26,7 @@ BASE = {"utils", "checks", "tables"}
 # also allows the modules under it).
 ALLOWED = {
     "": {"utils"},
-    "utils": set(),
+    "utils": {"checks"},
     "checks": set(),
     "tables": set(),
     "layers": {"layers", "checks"},
@@ -34,8 +34,8 @@ ALLOWED = {
     "shapes": {"shapes", *BASE},
     "reference": {"checks"},
     "data": {"data", "checks"},
-    "train": {"utils"},
-    "bench": {"utils"},
+    "train": {"utils", "checks"},
+    "bench": {"utils", "checks"},
     "counting": {"models", "shapes", *BASE},
     # viz draws; its explorers (viz.explorer) also state the counts of their opening setting.
     "viz": {"viz", "models", "layers", "shapes", "counting", *BASE},

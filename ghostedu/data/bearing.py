@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..checks import check_bool, check_int, check_interval, check_names, check_number
+from ..checks import check_bool, check_int, check_interval, check_memory, check_names, check_number
 
 CLASSES: tuple[str, ...] = ("normal", "inner_race", "outer_race", "ball")
 """Bearing classes in label order (``y == 1`` means ``"inner_race"``)."""
@@ -40,6 +40,12 @@ RPM_RANGE: tuple[float, float] = (1730.0, 1797.0)
 
 RESONANCE_HZ: tuple[float, float] = (2500.0, 4000.0)
 """Band, in Hz, from which the structural resonance rung by the impacts is drawn, per segment."""
+
+SNR_DB_RANGE: tuple[float, float] = (-60.0, 100.0)
+"""The SNRs, in dB, that :func:`bearing_signals` makes exactly. Below -60 dB the noise is a
+thousand times the signal's amplitude (nothing of the bearing is left); above 100 dB the float32
+rounding of the returned segments (about 150 dB below the signal) starts to show in the measured SNR,
+and at a few hundred dB the noise scale overflows."""
 
 _DECAY_S = (0.3e-3, 1.0e-3)  # time constant of the ringing after each impact
 _SLIP = (0.01, 0.02)  # std of the impact-time jitter, as a fraction of the period
@@ -119,7 +125,9 @@ def bearing_signals(
         Samples per segment, >= 16. 12000 gives one-second records at 12 kHz.
     snr_db : float or (float, float), default 10.0
         One SNR in dB for every segment, or a ``(low, high)`` pair: each segment's SNR is
-        then drawn uniformly from it (e.g. ``(-4, 10)`` for training on mixed SNRs).
+        then drawn uniformly from it (e.g. ``(-4, 10)`` for training on mixed SNRs). Within
+        :data:`SNR_DB_RANGE` (-60 to 100 dB), where the SNR of the returned float32 segments is
+        the requested one.
     seed : int, default 0
         Seed of ``np.random.default_rng``. The clean signals, the SNR draws and the noise come
         from separate streams, so calls that differ only in ``snr_db`` return the same clean
@@ -127,7 +135,8 @@ def bearing_signals(
     fs : float, default FS
         Sampling rate in Hz; must exceed twice the highest resonance (8 kHz).
     rpm_range : (float, float), default RPM_RANGE
-        Range of the shaft speed in rpm.
+        Range of the shaft speed in rpm; the fault frequencies it gives must stay below ``fs / 2``
+        (at 12 kHz: below about 66,000 rpm), or the impacts would come faster than the samples.
     classes : sequence of str, default CLASSES
         Class names, in label order; each one of ``"normal"`` or a key of :data:`FAULT_ORDERS`
         (``"cage"`` is allowed though the CWRU data has no cage fault; at about 12 Hz its
@@ -154,6 +163,10 @@ def bearing_signals(
     meta : dict[str, np.ndarray]
         Only with ``return_meta=True``; comes last.
 
+    A request whose arrays would need more than ``ghostedu.checks.MEMORY_LIMIT_BYTES`` (a huge
+    ``n_per_class`` or ``length``, or an ``fs`` or ``rpm_range`` far beyond a bearing's, whose
+    impacts come too fast or ring too long) is refused with the estimate before anything is made.
+
     Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     name = "bearing_signals"
@@ -165,10 +178,28 @@ def bearing_signals(
     if fs <= 2 * top:
         raise ValueError(f"{name}: expected fs above {2 * top:g} Hz (twice the highest resonance), got {fs!r}")
     snr_low, snr_high = check_interval(name, "snr_db", snr_db, allow_number=True)
+    if snr_low < SNR_DB_RANGE[0] or snr_high > SNR_DB_RANGE[1]:
+        raise ValueError(
+            f"{name}: expected snr_db within SNR_DB_RANGE, {SNR_DB_RANGE[0]:g} to {SNR_DB_RANGE[1]:g} dB, "
+            f"got {snr_db!r}"
+        )
     rpm_low, rpm_high = check_interval(name, "rpm_range", rpm_range, allow_number=False, positive=True)
     classes = check_names(name, "classes", classes, ("normal", *FAULT_ORDERS))
     for flag, value in (("shuffle", shuffle), ("return_clean", return_clean), ("return_meta", return_meta)):
         check_bool(name, flag, value)
+    orders = [FAULT_ORDERS[c] for c in classes if c != "normal"]
+    if orders and max(orders) * rpm_high / 60.0 >= fs / 2:
+        top_rpm = 60.0 * fs / 2 / max(orders)
+        raise ValueError(
+            f"{name}: expected rpm_range below {top_rpm:,.0f} rpm, where the fastest fault frequency "
+            f"({max(orders)} x the shaft's) stays below fs/2 = {fs / 2:g} Hz, got {rpm_range!r}"
+        )
+    check_memory(
+        name,
+        f"n_per_class={n_per_class}, length={length}, fs={fs:g} and rpm_range up to {rpm_high:g}",
+        _memory_estimate(n_per_class * len(classes), length, float(fs), rpm_high, classes),
+        "the segments, their noise and the impacts of one segment",
+    )
 
     n = n_per_class * len(classes)
     y = np.repeat(np.arange(len(classes), dtype=np.int64), n_per_class)
@@ -203,6 +234,25 @@ def bearing_signals(
     if return_meta:
         out.append({key: value[order] for key, value in meta.items()})
     return tuple(out)
+
+
+def _memory_estimate(n: int, length: int, fs: float, rpm_high: float, classes: Sequence[str]) -> float:
+    """Bytes :func:`bearing_signals` needs at its peak, estimated before anything is made.
+
+    About seven float64-sized arrays of ``(n, length)`` (clean, noise, their sum, temporaries and
+    the shuffled float32 copies), plus the impact train of one segment: ``count`` impacts, each a
+    ringing ``window`` samples long, in about eight arrays of that size (times, indices, decay,
+    sine, products). Floats, not ints: the estimate of an absurd request must not overflow.
+    """
+    per_value = 7 * 8
+    orders = [FAULT_ORDERS[c] for c in classes if c != "normal"]
+    impacts = 0.0
+    if orders:
+        fastest = max(orders) * rpm_high / 60.0  # impacts per second
+        count = math.ceil(length / fs * fastest) + 2
+        window = math.ceil(6 * _DECAY_S[1] * fs) + 1
+        impacts = 8.0 * 8 * count * window
+    return float(n) * length * per_value + impacts + 16.0 * 8 * length
 
 
 def bearing_dataset(n_per_class: int, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
@@ -260,12 +310,16 @@ def envelope_spectrum(x, fs: float = FS) -> tuple[np.ndarray, np.ndarray]:
     """
     name = "envelope_spectrum"
     check_number(name, "fs", fs, positive=True)
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
     try:
         x = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected x to be an array of numbers, got {type(x).__name__}") from None
     if x.ndim == 0 or x.shape[-1] < 2:
         raise ValueError(f"{name}: expected x with at least 2 samples on its last axis, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name}: expected finite values in x, got {np.sum(~np.isfinite(x))} NaN or infinite")
     length = x.shape[-1]
     spectrum = np.fft.fft(x - x.mean(axis=-1, keepdims=True), axis=-1)
     # The analytic signal keeps DC and Nyquist, doubles positive and drops negative frequencies.

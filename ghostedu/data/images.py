@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 
-from ..checks import check_bool, check_int, check_number
+from ..checks import check_bool, check_int, check_memory, check_number
 
 IMAGE_CLASSES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "stripes")
 """Image classes, in label order."""
@@ -59,10 +59,13 @@ def shapes_images(
     check_int(name, "n_per_class", n_per_class, minimum=1)
     check_int(name, "size", size, minimum=8)
     check_int(name, "seed", seed, minimum=0)
-    check_number(name, "noise", noise, positive=False)
-    if noise < 0:
-        raise ValueError(f"{name}: expected noise to be >= 0, got {noise!r}")
+    check_number(name, "noise", noise, at_least=0)
     check_bool(name, "shuffle", shuffle)
+    n = n_per_class * len(IMAGE_CLASSES)
+    # The float32 pictures, and about ten float64 arrays of one picture while it is drawn.
+    check_memory(
+        name, f"n_per_class={n_per_class} at size={size}", 4.0 * n * 3 * size**2 + 10 * 8 * 3 * size**2, "the pictures"
+    )
 
     rng = np.random.default_rng(seed)
     y = np.repeat(np.arange(len(IMAGE_CLASSES), dtype=np.int64), n_per_class)
@@ -163,6 +166,8 @@ def sample_photo(size: int | None = 256, gray: bool = False) -> torch.Tensor:
 
     if size is not None:
         check_int("sample_photo", "size", size, 8)
+        check_memory("sample_photo", f"size={size}", 4.0 * 3 * size * size * 512 / 600 * 2, "the resized photograph")
+    check_bool("sample_photo", "gray", gray)
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         img = torch.from_numpy(np.array(plt.imread(f, format="jpg"), dtype=np.float32) / 255.0)
     img = img.permute(2, 0, 1).contiguous()

@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from ..checks import check_input, check_int
+from ..checks import check_bool, check_input, check_int, check_number, check_odd
 from .squeeze_excite import SqueezeExcite
 
 
@@ -31,6 +31,9 @@ class GhostModule(nn.Module):
     * ``cheap_operation``: a depthwise ``dw_size`` convolution making ``(ratio - 1)`` "ghost"
       maps from each intrinsic map (+ BN, + ReLU when ``relu``).
     * The two are concatenated and sliced to the first ``oup`` channels.
+
+    ``kernel_size`` and ``dw_size`` must be odd: with padding ``size // 2`` an even kernel would
+    make ``H + 1`` rows, not the ``H'`` above.
     """
 
     def __init__(
@@ -44,15 +47,12 @@ class GhostModule(nn.Module):
         relu: bool = True,
     ):
         super().__init__()
-        for name, value in (
-            ("inp", inp),
-            ("oup", oup),
-            ("kernel_size", kernel_size),
-            ("dw_size", dw_size),
-            ("stride", stride),
-        ):
+        for name, value in (("inp", inp), ("oup", oup), ("stride", stride)):
             check_int("GhostModule", name, value)
+        check_odd("GhostModule", "kernel_size", kernel_size)
+        check_odd("GhostModule", "dw_size", dw_size)
         check_int("GhostModule", "ratio", ratio, minimum=2)
+        check_bool("GhostModule", "relu", relu)
         self.inp = inp
         self.oup = oup
         init_channels = math.ceil(oup / ratio)
@@ -70,7 +70,7 @@ class GhostModule(nn.Module):
 
     def intrinsic_and_ghost(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The intrinsic maps ``(N, ceil(oup/ratio), H', W')`` and the ghost maps made from them."""
-        check_input("GhostModule", x, 4, self.inp)
+        check_input("GhostModule", x, 4, self.inp, self.primary_conv[0].weight.dtype)
         intrinsic = self.primary_conv(x)
         return intrinsic, self.cheap_operation(intrinsic)
 
@@ -89,6 +89,8 @@ class GhostBottleneck(nn.Module):
     plus ``shortcut(input)``: the identity when ``in_chs == out_chs and stride == 1``, otherwise a
     depthwise conv + BN + pointwise conv + BN that brings the input to the output's shape.
     ``act_layer`` is accepted for signature compatibility with the official code, which also ignores it.
+    ``se_ratio`` 0 (or None) means no SE block; a negative or NaN ratio is an error, as in
+    ``SqueezeExcite``. ``dw_kernel_size`` must be odd, as ``GhostModule``'s kernels.
     """
 
     def __init__(
@@ -102,14 +104,11 @@ class GhostBottleneck(nn.Module):
         se_ratio: float = 0.0,
     ):
         super().__init__()
-        for name, value in (
-            ("in_chs", in_chs),
-            ("mid_chs", mid_chs),
-            ("out_chs", out_chs),
-            ("dw_kernel_size", dw_kernel_size),
-            ("stride", stride),
-        ):
+        for name, value in (("in_chs", in_chs), ("mid_chs", mid_chs), ("out_chs", out_chs), ("stride", stride)):
             check_int("GhostBottleneck", name, value)
+        check_odd("GhostBottleneck", "dw_kernel_size", dw_kernel_size)
+        if se_ratio is not None:  # None, as 0, means no SE (the official code's test)
+            check_number("GhostBottleneck", "se_ratio (0: no SE)", se_ratio, at_least=0)
         has_se = se_ratio is not None and se_ratio > 0.0
         self.in_chs = in_chs
         self.stride = stride
@@ -130,7 +129,7 @@ class GhostBottleneck(nn.Module):
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input("GhostBottleneck", x, 4, self.in_chs)
+        check_input("GhostBottleneck", x, 4, self.in_chs, self.ghost1.primary_conv[0].weight.dtype)
         residual = x
         x = self.ghost1(x)
         if self.stride > 1:

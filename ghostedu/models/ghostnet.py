@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import check_input
+from ..checks import check_input, check_int, check_model_memory, check_number, check_odd, check_size
 from ..layers import GhostBottleneck, make_divisible
 from ..tables import Table, Tabular
 from ..utils import evaluating, zeros_input
@@ -36,17 +36,22 @@ GHOSTNET_CONFIG: list[list[tuple[int, int, int, float, int]]] = [
 
 
 class ConvBnAct(nn.Module):
-    """Convolution + BatchNorm + activation, ``(N, in_chs, H, W) -> (N, out_chs, H', W')``."""
+    """Convolution + BatchNorm + activation, ``(N, in_chs, H, W) -> (N, out_chs, H', W')``,
+    ``H' = floor((H - 1) / stride) + 1`` (an odd ``kernel_size``, padded by ``kernel_size // 2``)."""
 
     def __init__(
         self, in_chs: int, out_chs: int, kernel_size: int, stride: int = 1, act_layer: type[nn.Module] = nn.ReLU
     ):
         super().__init__()
+        for name, value in (("in_chs", in_chs), ("out_chs", out_chs), ("stride", stride)):
+            check_int("ConvBnAct", name, value)
+        check_odd("ConvBnAct", "kernel_size", kernel_size)
         self.conv = nn.Conv2d(in_chs, out_chs, kernel_size, stride, kernel_size // 2, bias=False)
         self.bn1 = nn.BatchNorm2d(out_chs)
         self.act1 = act_layer(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input("ConvBnAct", x, 4, self.conv.in_channels, self.conv.weight.dtype)
         return self.act1(self.bn1(self.conv(x)))
 
 
@@ -56,12 +61,17 @@ class GhostNet(nn.Module):
     Stem (3x3 conv, stride 2) -> the stages of ``config`` -> 1x1 ConvBnAct to the last expansion
     width -> global average pool -> 1x1 ``conv_head`` to 1280 -> dropout -> ``classifier``.
     Channel counts are scaled by ``width`` and rounded with ``make_divisible(., 4)``.
+    A width whose parameters would exceed ``ghostedu.checks.MEMORY_LIMIT_BYTES`` (4 GiB: about
+    width 14) is refused with the estimate before anything is allocated.
     """
 
     def __init__(self, config=GHOSTNET_CONFIG, num_classes: int = 1000, width: float = 1.0, dropout: float = 0.2):
         super().__init__()
-        if not (isinstance(width, (int, float)) and width > 0):
-            raise ValueError(f"GhostNet: expected width > 0, got {width!r}")
+        f = "GhostNet"
+        check_number(f, "width", width, positive=True)
+        check_int(f, "num_classes", num_classes)
+        check_number(f, "dropout", dropout, at_least=0, below=1)
+        check_model_memory(f, f"width={width!r}", lambda: GhostNet(config, num_classes, width, dropout))
         self.config = config
         self.dropout = dropout
         stem_chs = make_divisible(16 * width, 4)
@@ -87,7 +97,7 @@ class GhostNet(nn.Module):
         self.classifier = nn.Linear(1280, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input("GhostNet", x, 4, 3)
+        check_input("GhostNet", x, 4, 3, self.conv_stem.weight.dtype)
         x = self.act1(self.bn1(self.conv_stem(x)))
         x = self.blocks(x)
         x = self.act2(self.conv_head(self.global_pool(x)))
@@ -159,6 +169,9 @@ def ghostnet_table(model: GhostNet, input_size=(1, 3, 224, 224)) -> Architecture
     are recorded by forward pre-hooks during one pass on a zero input of ``input_size`` (eval
     mode, no autograd; the training mode is restored after). Explained in the chapter "GhostNet".
     """
+    if not isinstance(model, GhostNet):
+        raise TypeError(f"ghostnet_table: expected a GhostNet, got {type(model).__name__}")
+    input_size = check_size("ghostnet_table", "input_size", input_size)
     records: list[tuple[str, nn.Module, tuple[int, ...]]] = []
     watched: list[tuple[str, nn.Module]] = [("stem", model.conv_stem)]
     for i, stage in enumerate(model.blocks):

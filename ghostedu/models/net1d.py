@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import check_input
+from ..checks import check_input, check_int
 from ..layers import FlattenConcat
 from ..shapes.arithmetic import conv_output_length, effective_kernel_size, lengths_giving, pool_output_length
 
@@ -60,7 +60,7 @@ class Net(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, 1, L) -> (N, 3 * 256 * L_final)``: everything before ``fc``."""
-        check_input("Net", x, 3, 1)
+        check_input("Net", x, 3, 1, self.conv1.weight.dtype)
         x = F.relu(self.BN(self.pool1(self.conv1(x))))
         return self.concat(*(self.pool2(self.branch(x, k)) for k in BRANCH_KERNELS))
 
@@ -68,6 +68,7 @@ class Net(nn.Module):
         """Features entering ``fc`` for an input of ``length`` samples, by the output-size formulas of
         :mod:`ghostedu.shapes` applied to this network's layers (nothing is run); ValueError naming
         the first layer whose window no longer fits. ``fc_features(1024) == 768``."""
+        check_int("Net.fc_features", "length", length)
         n = _length_after(self.conv1, "conv1", length)
         n = _length_after(self.pool1, "pool1", n)
         total = 0
@@ -116,7 +117,7 @@ class Net(nn.Module):
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Class scores before the softmax, ``(N, 1, L) -> (N, 4)``, for ``L`` in :meth:`input_lengths`."""
-        check_input("Net", x, 3, 1)
+        check_input("Net", x, 3, 1, self.conv1.weight.dtype)
         try:
             return self.fc(self.features(x))
         except (RuntimeError, ValueError):
@@ -143,7 +144,7 @@ def _length_after(layer: nn.Module, name: str, length: int) -> int:
     try:
         if isinstance(layer, nn.Conv1d):
             return conv_output_length(length, k, s, p, d)
-        return pool_output_length(length, k, s, p, d, layer.ceil_mode)
+        return pool_output_length(length, k, s, p, d, bool(layer.ceil_mode))
     except ValueError:
         padded = f" ({length + 2 * p} with its padding)" if p else ""
         raise ValueError(

@@ -5,11 +5,12 @@ Explained in the chapter "Convolution arithmetic".
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 from torch import nn
 
-from ..checks import check_int
+from ..checks import check_bool, check_int
 
 Shape = tuple[int, ...]
 
@@ -92,7 +93,7 @@ def conv_output_length(
         check_int(f, "stride", stride, 1),
         check_int(f, "padding", padding, 0),
         check_int(f, "dilation", dilation, 1),
-        bool(ceil_mode),
+        check_bool(f, "ceil_mode", ceil_mode),
     )
 
 
@@ -120,7 +121,13 @@ def pool_output_length(
             f"{f}: expected padding <= kernel_size // 2 = {k // 2} (PyTorch's rule for pooling), got padding={p}"
         )
     return _window_count(
-        f, check_int(f, "length", length, 1), k, s, p, check_int(f, "dilation", dilation, 1), bool(ceil_mode)
+        f,
+        check_int(f, "length", length, 1),
+        k,
+        s,
+        p,
+        check_int(f, "dilation", dilation, 1),
+        check_bool(f, "ceil_mode", ceil_mode),
     )
 
 
@@ -161,6 +168,13 @@ def output_length_formula(
     ``floor((1024 + 2*12 - 32)/8) + 1``. The text ``trace`` and the animations show.
     Chapter "Convolution arithmetic".
     """
+    f = "output_length_formula"
+    check_int(f, "length", length, 1)
+    check_int(f, "kernel_size", kernel_size, 1)
+    check_int(f, "stride", stride, 1)
+    check_int(f, "padding", padding, 0)
+    check_int(f, "dilation", dilation, 1)
+    check_bool(f, "ceil_mode", ceil_mode)
     terms = str(length)
     if padding:
         terms += f" + 2*{padding}"
@@ -186,12 +200,20 @@ def lengths_giving(
     ``count``. ValueError naming ``func`` when no length gives ``target``.
     Chapter "The multi-scale 1D CNN".
     """
+    if not isinstance(func, str):
+        raise TypeError(f"lengths_giving: expected func to be the caller's name (a str), got {type(func).__name__}")
+    if not callable(count):
+        raise TypeError(f"{func}: expected count to be a function of the length, got {type(count).__name__}")
+    target = check_int(func, "target", target, 0)
     max_length = check_int(func, "max_length", max_length, 1)
     counts: dict[int, int | None] = {}
 
     def at(length: int) -> int | None:
         if length not in counts:
-            counts[length] = count(length)
+            n = count(length)
+            if n is not None and not (isinstance(n, numbers.Integral) and not isinstance(n, bool)):
+                raise TypeError(f"{func}: expected count({length}) to be an int or None, got {n!r}")
+            counts[length] = n
         return counts[length]
 
     def reaches(length: int) -> bool:

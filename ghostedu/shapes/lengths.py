@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..checks import check_int
+from ..checks import check_int, check_module, check_size
 from ..utils import evaluating, zeros_input
 from .arithmetic import lengths_giving
 
@@ -27,6 +27,7 @@ def accepted_input_lengths(model: nn.Module, max_length: int = 8192, *, in_chann
     that is not flattened to ``(N, features)``. Chapter "The multi-scale 1D CNN".
     """
     f = "accepted_input_lengths"
+    check_module(f, model)
     max_length = check_int(f, "max_length", max_length, 1)
     name, linear = next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)), ("", None))
     if linear is None:
@@ -44,6 +45,7 @@ def accepted_input_lengths(model: nn.Module, max_length: int = 8192, *, in_chann
             )
         in_channels = first_conv.in_channels
     in_channels = check_int(f, "in_channels", in_channels, 1)
+    check_size(f, "the longest input", (1, in_channels, max_length))  # every search step fits in memory
 
     received: list[torch.Size] = []
     failures: list[str] = []  # why the model stopped before the Linear, length by length

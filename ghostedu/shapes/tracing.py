@@ -15,7 +15,7 @@ import torch
 import torchinfo
 from torch import nn
 
-from ..checks import check_int
+from ..checks import check_int, check_module, check_size
 from ..tables import Table, Tabular
 from ..utils import evaluating, zeros_input
 from .arithmetic import (
@@ -94,11 +94,11 @@ def _pool_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...],
         _per_axis(m.padding, dims),
         _per_axis(getattr(m, "dilation", 1), dims),
     ):
-        value = pool_output_length(n, k, s, p, d, m.ceil_mode)
+        value = pool_output_length(n, k, s, p, d, bool(m.ceil_mode))
         text = str(value)
         if m.ceil_mode and value != (n + 2 * p - d * (k - 1) - 1 + s - 1) // s + 1:
             text += " (one less: a window may not start in the right padding)"
-        parts.append((output_length_formula(n, k, s, p, d, m.ceil_mode), text))
+        parts.append((output_length_formula(n, k, s, p, d, bool(m.ceil_mode)), text))
     return _axes_line(parts)
 
 
@@ -276,6 +276,31 @@ def _shapes(value: Any) -> tuple[Shape, ...]:
     return tuple(tuple(t.shape) for t in _tensors(value))
 
 
+def _failure(
+    model: nn.Module,
+    names: dict[int, str],
+    size: Shape,
+    running: list[tuple[nn.Module, tuple[Shape, ...]]],
+    finished: list[nn.Module],
+    error: Exception,
+) -> Exception:
+    """The error of :func:`trace` when ``model`` fails: it names the innermost module still running
+    (or, when the model fails in its own ``forward`` between layers, the last layer that returned)."""
+
+    def label(module: nn.Module) -> str:
+        return f"{names.get(id(module)) or '(model)'} ({type(module).__name__})"
+
+    where = "before its first layer"
+    if running and running[-1][0] is not model:
+        module, shapes = running[-1]
+        where = f"layer {label(module)}, whose input is {_shapes_text(shapes)}"
+    elif running or finished:
+        after = f", after {label(finished[0])}" if finished and finished[0] is not model else ""
+        where = f"the forward of {type(model).__name__}{after}"
+    message = f"trace: the model fails in {where}, on an input of size {_shape_text(size)}: {error}"
+    return (TypeError if isinstance(error, TypeError) else ValueError)(message)
+
+
 @dataclass
 class _Call:
     module: nn.Module
@@ -303,9 +328,8 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     Chapter "Convolution arithmetic".
     """
     f = "trace"
-    if isinstance(input_size, (str, bytes)) or not isinstance(input_size, Sequence) or not input_size:
-        raise ValueError(f"{f}: expected input_size as a sequence of ints like (1, 1, 1024), got {input_size!r}")
-    size = tuple(check_int(f, "every entry of input_size", n, 1) for n in input_size)
+    check_module(f, model)
+    size = check_size(f, "input_size", input_size)
     if depth is not None:
         depth = check_int(f, "depth", depth, 0)
 
@@ -313,6 +337,8 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     calls: list[_Call] = []
     open_calls: list[_Call | None] = []  # None: a call hidden inside a shown one
     model_output: list[tuple[Shape, ...]] = []
+    running: list[tuple[nn.Module, tuple[Shape, ...]]] = []  # the modules entered and not yet left
+    finished: list[nn.Module] = []  # the last module that returned
 
     def shown(module: nn.Module, module_depth: int) -> bool:
         is_leaf = not any(True for _ in module.children())
@@ -323,6 +349,7 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     def before(module: nn.Module, args: tuple) -> None:
         name = names[id(module)]
         module_depth = 0 if name == "" else name.count(".") + 1
+        running.append((module, _shapes(args)))
         if shown(module, module_depth) and not any(c is not None for c in open_calls):
             calls.append(_Call(module, name, module_depth, _shapes(args)))
             open_calls.append(calls[-1])
@@ -330,6 +357,9 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
             open_calls.append(None)
 
     def after(module: nn.Module, args: tuple, output: Any) -> None:
+        while running and running.pop()[0] is not module:  # a call that raised and was caught inside
+            open_calls.pop()
+        finished[:] = [module]
         call = open_calls.pop()
         if call is not None:
             call.output_shapes = _shapes(output)
@@ -345,11 +375,9 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
             stats = torchinfo.summary(
                 model, input_data=zeros_input(model, size), depth=depth if depth is not None else 100, verbose=0
             )
-    except RuntimeError as error:
-        cause = error.__cause__ or error
-        raise ValueError(
-            f"{f}: expected a model that runs on an input of size {size}, got an error: {cause}"
-        ) from error
+    except Exception as error:  # torchinfo wraps the model's own error in a RuntimeError
+        cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
+        raise _failure(model, names, size, running, finished, cause) from cause
     finally:
         for handle in handles:
             handle.remove()

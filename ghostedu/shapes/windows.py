@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..checks import check_int
+from ..checks import check_bool, check_int, check_module, check_size
 from ..utils import evaluating, zeros_input
 from .arithmetic import conv_output_length
 
@@ -58,6 +58,12 @@ def _layer_window(layer) -> Window:
     included) -- and dicts ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}``.
     """
     if isinstance(layer, dict):
+        unknown = set(layer) - {"kernel_size", "stride", "padding", "dilation"}
+        if "kernel_size" not in layer or unknown:
+            raise ValueError(
+                "stack_windows: expected a layer dict with kernel_size and optionally stride, padding, "
+                f"dilation, got {layer!r}"
+            )
         return (layer["kernel_size"], layer.get("stride", 1), layer.get("padding", 0), layer.get("dilation", 1))
     if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
         k, s, d = (*layer, 1)[:3]
@@ -91,6 +97,9 @@ def stack_windows(layers: Sequence, length: int) -> list[tuple[Window, list[list
     ``(kernel_size, stride, dilation)`` tuple (no padding), a dict ``{"kernel_size": k, "stride": s,
     "padding": p, "dilation": d}`` or a conv/pool module (its padding included).
     """
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise ValueError(f"stack_windows: expected a sequence of layers, got {layers!r}")
+    length = check_int("stack_windows", "length", length)
     out = []
     for i, layer in enumerate(layers):
         k, s, p, d = _layer_window(layer)
@@ -120,8 +129,10 @@ def stack_dependencies(layers: Sequence, length: int, output_index: int | None =
     lengths = [length] + [len(win) for win in windows]
     if output_index is None:
         output_index = lengths[-1] // 2
-    if not 0 <= output_index < lengths[-1]:
-        raise ValueError(f"stack_dependencies: expected output_index in 0..{lengths[-1] - 1}, got {output_index}")
+    index = check_int("stack_dependencies", "output_index", output_index, 0)
+    if index >= lengths[-1]:
+        raise ValueError(f"stack_dependencies: expected output_index in 0..{lengths[-1] - 1}, got {output_index!r}")
+    output_index = index
     levels = [[output_index]]
     for level, win in zip(reversed(lengths[:-1]), reversed(windows)):
         below = sorted({i for o in levels[0] for i in win[o] if 0 <= i < level})
@@ -144,11 +155,32 @@ def dependency_mask(
     a BatchNorm would mix the samples of the batch, so the model runs in eval mode.
     Chapter "Dilated (atrous) convolution".
     """
-    x = zeros_input(model, input_size, requires_grad=True)
+    f = "dependency_mask"
+    check_module(f, model)
+    size = check_size(f, "input_size", input_size)
+    check_bool(f, "counts", counts)
+    if len(size) not in (3, 4):
+        raise ValueError(f"{f}: expected input_size (N, C, L) or (N, C, H, W), got {size!r}")
+    x = zeros_input(model, size, requires_grad=True)
     with evaluating(model, no_grad=False):
-        y = model(x)
+        try:
+            y = model(x)
+        except RuntimeError as error:
+            raise ValueError(f"{f}: expected a model that runs on an input of size {size}, got: {error}") from error
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"{f}: expected a model that returns one tensor, got {type(y).__name__}")
     if output_index is None:
         output_index = (0, 0) + tuple(n // 2 for n in y.shape[2:])
+    if (
+        isinstance(output_index, (str, bytes))
+        or not isinstance(output_index, Sequence)
+        or len(output_index) != y.dim()
+        or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i, n in zip(output_index, y.shape))
+    ):
+        raise ValueError(
+            f"{f}: expected output_index to be {y.dim()} indices into the output of shape {tuple(y.shape)}, "
+            f"got {output_index!r}"
+        )
     grad = torch.zeros_like(y)
     grad[tuple(output_index)] = 1.0
     y.backward(grad)
