@@ -4,8 +4,10 @@ Used by every chapter. Two different multiply-add counts exist and the book alwa
 
 * ``count_macs`` -- ``torch.utils.flop_counter`` FLOPs / 2: convolutions, linear layers and matrix
   products only (the count papers quote).
-* torchinfo's "mult-adds" (shown by ``summary``) -- also counts BatchNorm, and skips functional ops
-  such as the squeeze-and-excitation multiply.
+* torchinfo's "mult-adds" (shown by ``summary``) -- also counts the bias additions and BatchNorm (one
+  per BatchNorm parameter), and counts modules only: a convolution or matrix product called as a
+  function is missed. Neither count includes elementwise work such as the squeeze-and-excitation
+  multiply.
 
 ``layer_table(model, input_size)`` lists one row per convolution, linear or pooling layer (type,
 filter shape, stride, shapes, parameters, multiply-adds): a paper's architecture table,
@@ -281,8 +283,8 @@ class LayerRow:
             "input": _dims(self.input_shape[1:]),
             "output": _dims(self.output_shape[1:]),
             "params": self.params,
-            "mult-adds": self.macs,
-            "MACs/byte": self.intensity,
+            "multiply-adds": self.macs,
+            "multiply-adds/byte": self.intensity,
         }
 
     def __repr__(self) -> str:
@@ -299,7 +301,7 @@ class LayerTable(Tabular):
     the batch dimension, channels first (``32x112x112``). ``totals_by_kind()`` sums per layer type.
     """
 
-    DEFAULT_COLUMNS = ("type", "filter shape", "stride", "input", "output", "params", "mult-adds")
+    DEFAULT_COLUMNS = ("type", "filter shape", "stride", "input", "output", "params", "multiply-adds")
 
     def __init__(self, rows: list[LayerRow], columns: Sequence[str] = DEFAULT_COLUMNS):
         self.rows = list(rows)
@@ -346,7 +348,8 @@ class LayerTable(Tabular):
 
     def table(self) -> Table:
         rows = ([self._format(r.as_dict()[c]) for c in self.columns] for r in self.rows)
-        right = [i for i, c in enumerate(self.columns) if c in ("params", "mult-adds", "MACs/byte", "stride")]
+        numeric = ("params", "multiply-adds", "multiply-adds/byte", "stride")
+        right = [i for i, c in enumerate(self.columns) if c in numeric]
         return Table(self.columns, rows, right=right)
 
 
