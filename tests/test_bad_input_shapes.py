@@ -5,7 +5,7 @@ boundary value works."""
 import numpy as np
 import pytest
 import torch
-from bad_input import SETTINGS, bad_bool, bad_int, bad_size, expect_error, expect_handled
+from bad_input import SETTINGS, bad_bool, bad_int, bad_size, draw_bad_argument, expect_error, expect_handled
 from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
@@ -66,8 +66,7 @@ ARITHMETIC = {
 @given(data=st.data())
 def test_bad_settings_are_refused_by_name(func, data):
     call, valid, bad = ARITHMETIC[func]
-    argument = data.draw(st.sampled_from(sorted(bad)), label="argument")
-    value = data.draw(bad[argument], label=argument)
+    argument, value = draw_bad_argument(data, bad)
     expect_error(AREA, func, lambda: call(**{**valid, argument: value}))
 
 
