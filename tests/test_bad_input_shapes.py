@@ -40,12 +40,14 @@ ARITHMETIC = {
     "conv_output_length": (
         conv_output_length,
         {"length": 10, "kernel_size": 3},
-        {"length": bad_int(), **WINDOW, "ceil_mode": bad_bool()},
+        # stride=None is valid for pooling: it means stride = kernel_size, as in nn.MaxPool1d
+        {"length": bad_int(), **WINDOW, "stride": bad_int().filter(lambda v: v is not None), "ceil_mode": bad_bool()},
     ),
     "pool_output_length": (
         pool_output_length,
         {"length": 10, "kernel_size": 3},
-        {"length": bad_int(), **WINDOW, "ceil_mode": bad_bool()},
+        # stride=None is valid for pooling: it means stride = kernel_size, as in nn.MaxPool1d
+        {"length": bad_int(), **WINDOW, "stride": bad_int().filter(lambda v: v is not None), "ceil_mode": bad_bool()},
     ),
     "conv_transpose_output_length": (
         conv_transpose_output_length,
@@ -55,7 +57,8 @@ ARITHMETIC = {
     "output_length_formula": (
         output_length_formula,
         {"length": 10, "kernel_size": 3},
-        {"length": bad_int(), **WINDOW, "ceil_mode": bad_bool()},
+        # stride=None is valid for pooling: it means stride = kernel_size, as in nn.MaxPool1d
+        {"length": bad_int(), **WINDOW, "stride": bad_int().filter(lambda v: v is not None), "ceil_mode": bad_bool()},
     ),
     "conv_windows_1d": (conv_windows_1d, {"length": 10, "kernel_size": 3}, {"length": bad_int(), **WINDOW}),
 }
