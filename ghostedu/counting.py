@@ -228,7 +228,17 @@ def _stride(module: nn.Module, in_shape, out_shape) -> int | str:
     return stride[0] if len(set(stride)) == 1 else _dims(stride)
 
 
-LAYER_COLUMNS = ("name", "type", "filter shape", "stride", "input", "output", "params", "mult-adds", "MACs/byte")
+LAYER_COLUMNS = (
+    "name",
+    "type",
+    "filter shape",
+    "stride",
+    "input",
+    "output",
+    "params",
+    "multiply-adds",
+    "multiply-adds/byte",
+)
 """The columns a :class:`LayerTable` can show: the keys of ``LayerRow.as_dict()``."""
 
 

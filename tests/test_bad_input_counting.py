@@ -93,7 +93,7 @@ BOUNDARY = {
     "macs_by_module": [lambda: counting.macs_by_module(CONV, (1, 3, 3, 3))],
     "count_params": [lambda: counting.count_params(nn.ReLU())],
     "summary": [lambda: counting.summary(CONV, (1, 3, 3, 3), depth=0)],
-    "layer_table": [lambda: counting.layer_table(CONV, (1, 3, 3, 3), columns=("mult-adds",))],
+    "layer_table": [lambda: counting.layer_table(CONV, (1, 3, 3, 3), columns=("multiply-adds",))],
     "layer_kind": [lambda: counting.layer_kind(nn.Identity())],
 }
 
