@@ -1,8 +1,9 @@
 """``python -m booktools setup-cell``: the cell that installs ghostedu on Colab, first in every notebook.
 
 The cell is :func:`setup_cell_source`; :func:`add_setup_cell` puts it first in one notebook (tagged
-``setup`` and ``remove-cell``): it installs ``ghostedu`` from the book's repository when it cannot
-be imported -- as on Colab -- and prints nothing otherwise. Around them, what the command needs, all
+``setup`` and ``remove-cell``): it installs ``ghostedu`` from the book's repository, and myst-nb
+(whose ``glue`` the chapters call), when they cannot be imported -- as on Colab -- and prints nothing
+otherwise. Around them, what the command needs, all
 checked before any notebook changes:
 
 * :func:`read_repository` -- ``repository.url`` and ``branch`` from the book's ``_config.yml``;
@@ -27,6 +28,10 @@ __all__ = ["SETUP_TAG", "setup_cell_source", "add_setup_cell", "read_repository"
 
 SETUP_TAG = "setup"
 
+# What a chapter imports beyond ghostedu and its dependencies: ``glue`` (myst-nb), at the version the
+# book is built with (tests/test_layout.py checks it against the installed one).
+NOTEBOOK_EXTRAS = ("myst-nb==1.4.0",)
+
 # A host (and port), then path segments of letters, digits and . _ ~ % + - : nothing a shell reads.
 _URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+-]+)*/?")
 # A git branch name of the same safe characters (and /), not starting with '-' or '.'.
@@ -44,12 +49,14 @@ def setup_cell_source(repository_url: str, branch: str = "main") -> str:
         raise ValueError(f"the repository URL must start with https://, got {repository_url!r}.")
     return "\n".join(
         [
-            "# Run this cell first. Where ghostedu is not installed (e.g. on Colab), it",
-            "# installs it from the book's repository; elsewhere it does nothing.",
+            "# Run this cell first. Where ghostedu or myst-nb (its glue) is missing,",
+            "# as on Colab, it installs them, ghostedu from the book's repository;",
+            "# elsewhere it does nothing.",
             "# Nothing else is ever downloaded.",
             "import importlib.util",
             "",
-            'if importlib.util.find_spec("ghostedu") is None:',
+            'if not all(importlib.util.find_spec(m) for m in ("ghostedu", "myst_nb")):',
+            f"    %pip install -q {' '.join(NOTEBOOK_EXTRAS)}",
             f"    %pip install -q ghostedu@git+{url}@{branch}",
             "    importlib.invalidate_caches()",
         ]

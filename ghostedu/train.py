@@ -202,6 +202,8 @@ def fit(
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     with evaluating(model):  # no step, no change to BatchNorm statistics
         _check_scores(f, _scores(f, forward, x[:batch_size].to(dev)), y, loss_fn, chosen)
+        if test is not None:  # the test set too, before the first step rather than after the first epoch
+            _check_scores(f, _scores(f, forward, test[0][:batch_size].to(dev)), test[1], loss_fn, chosen)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
     history = History()
