@@ -27,6 +27,17 @@ makes that work for this book:
 6. myst-nb writes a build's notebook outputs and glue data beside its doctrees (as it does for the
    English build, ``_build/jupyter_execute``), so that the Chinese edition, whose HTML goes inside
    the English one (``_build/html/zh``), keeps them in its own folder (``_build/zh``).
+7. Exercise titles. sphinx-exercise parses the title of ``{exercise} Title`` into an
+   ``exercise_subtitle`` node with neither source text nor source file, and Sphinx translates
+   only text nodes that have both (``sphinx.util.nodes.is_translatable``): the titles were never
+   extracted nor translated. The ``exercise`` directives are replaced by ones that give the node
+   the title's MyST text and its place, so that ``Locale`` puts the title's translation in it.
+   Messages are extracted after sphinx-exercise's post-transforms, which move the title's nodes
+   out of that node: for the gettext builder, ``ExerciseTitleMessages`` first wraps them in one
+   translatable node, so that each title is a message of its page's catalog. sphinx-exercise
+   titles a solution ("Solution to Exercise 3 (Title)") from the copy of the exercise it kept
+   when the directive ran, before any translation: ``TranslatedExerciseTitles`` gives that copy
+   the translated title.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging as sphinx_logging
 
 LOGGER = sphinx_logging.getLogger(__name__)
@@ -221,6 +233,95 @@ def _builder_inited(app: Sphinx) -> None:
         )
 
 
+# --- 7. exercise titles ------------------------------------------------------------------------
+
+
+def _exercise_subtitle(node):
+    """The ``exercise_subtitle`` of an exercise node's title, or None (an exercise without title)."""
+    from sphinx_exercise.nodes import exercise_subtitle, exercise_title
+
+    title = node.children[0] if node.children else None
+    if isinstance(title, exercise_title) and len(title) > 1 and isinstance(title[1], exercise_subtitle):
+        return title[1]
+    return None
+
+
+def _translatable_exercise(base):
+    """sphinx-exercise's directive ``base`` (``exercise``, ``exercise-start``), whose title, the
+    directive's argument, is a translatable message: its node gets the argument's MyST text and
+    its source file and line."""
+
+    class TranslatableExercise(base):
+        __doc__ = f"{base.__doc__}\n\n    Its title is a translatable message."
+
+        def run(self):
+            result = super().run()
+            if not self.arguments:
+                return result
+            for node in result:
+                subtitle = _exercise_subtitle(node)
+                if subtitle is not None:
+                    subtitle.rawsource = self.arguments[0]
+                    self.set_source_info(subtitle)
+            return result
+
+    TranslatableExercise.__name__ = f"Translatable{base.__name__}"
+    return TranslatableExercise
+
+
+class TranslatedExerciseTitles(SphinxTransform):
+    """Give sphinx-exercise's registered copy of each exercise the title the page shows (translated
+    by ``Locale``), from which it titles the exercise's solution."""
+
+    default_priority = 21  # after sphinx.transforms.i18n.Locale (20)
+
+    def apply(self, **kwargs) -> None:
+        from sphinx_exercise.nodes import is_exercise_node
+
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in self.document.findall(is_exercise_node):
+            subtitle = _exercise_subtitle(node)
+            entry = registry.get(node.get("label"), {})
+            registered = entry.get("node")
+            if subtitle is None or not subtitle.get("translated") or registered is None:
+                continue
+            if entry.get("docname") == self.env.docname and _exercise_subtitle(registered) is not None:
+                registered.children[0][1] = subtitle.deepcopy()
+
+
+class ExerciseTitleMessages(SphinxPostTransform):
+    """For the gettext builder: keep each exercise title a message through sphinx-exercise's own
+    post-transform, which moves the title's nodes out of its ``exercise_subtitle`` into a plain
+    title before the messages are extracted. The nodes are wrapped in one translatable inline
+    node with the title's MyST text (only here: the pages themselves are left as they are)."""
+
+    builders = ("gettext",)
+    default_priority = 19  # before sphinx_exercise's ResolveTitlesInExercises (20)
+
+    def run(self, **kwargs) -> None:
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        for subtitle in list(self.document.findall(exercise_subtitle)):
+            if not (subtitle.rawsource and subtitle.source and hasattr(subtitle, "uid")):
+                continue
+            message = nodes.inline(subtitle.rawsource, "", *subtitle.children, translatable=True)
+            message.source, message.line = subtitle.source, subtitle.line
+            # The builder takes messages only from nodes to which Sphinx's versioning gave an id.
+            message.uid = subtitle.uid
+            subtitle.children = []
+            subtitle += message
+
+
+def _add_exercise_directives(app: Sphinx) -> None:
+    app.setup_extension("sphinx_exercise")
+    from sphinx_exercise.directive import ExerciseDirective, ExerciseStartDirective
+
+    for base in (ExerciseDirective, ExerciseStartDirective):
+        app.add_directive(base.name, _translatable_exercise(base), override=True)
+    app.add_transform(TranslatedExerciseTitles)
+    app.add_post_transform(ExerciseTitleMessages)
+
+
 def setup(app: Sphinx) -> dict:
     # Each edition: the link from a page to the same page in the other one ("root" is the other
     # edition's folder seen from this one's). The Chinese edition is built into _build/html/zh.
@@ -235,6 +336,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("ghostedu_glossary", "glossary.md", "html")
     app.setup_extension("myst_nb")
     _add_glue_roles(app)
+    _add_exercise_directives(app)
     app.add_transform(UntranslatedDocstrings)
     app.connect("config-inited", _add_edition_switch)
     app.connect("config-inited", _chinese_search)

@@ -246,6 +246,77 @@ def test_the_edition_config():
     assert EDITION.complete is None or set(EDITION.complete) >= {"intro", "notation", "glossary", "license"}
 
 
+# --- exercise titles ----------------------------------------------------------------------------
+
+EXERCISE = re.compile(r"^```\{exercise\}[ \t]+(.+?)[ \t]*$", re.M)
+
+
+def exercise_titles(notebook: Path) -> list[str]:
+    """The titles of a notebook's exercises, the arguments of its ```{exercise} Title``` directives."""
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    return [t for cell in cells if cell.cell_type == "markdown" for t in EXERCISE.findall(cell.source)]
+
+
+def test_exercise_titles_are_messages(pot_dir):
+    """Every exercise title is a message of its chapter, in the extracted messages and its catalog
+    (sphinx-exercise leaves titles out of the messages: _ext/ghostedu_i18n.py puts them in)."""
+    found = 0
+    for notebook in sorted((ROOT / "chapters").glob("*.ipynb")):
+        doc = f"chapters/{notebook.stem}"
+        titles = exercise_titles(notebook)
+        if not titles:
+            continue
+        extracted = {m.id for m in i18n._read(pot_dir / f"{doc}.pot") if m.id}
+        catalog = {m.id for m in i18n._read(EDITION.catalogs / f"{doc}.po") if m.id}
+        for title in titles:
+            assert title in extracted, f"{doc}: the exercise title {title!r} is not extracted"
+            assert title in catalog, f"{doc}: the exercise title {title!r} is not in its catalog"
+            found += 1
+    assert found >= 20, f"only {found} exercise titles found in the chapters"
+
+
+@pytest.mark.slow  # builds a chapter of the Chinese edition
+def test_a_translated_exercise_title_is_shown(tmp_path):
+    """With a translation of an exercise's title in the catalog, the Chinese page shows it in the
+    exercise and in its solution's title (sphinx-exercise builds the latter from its own copy of the
+    exercise). The catalog is a temporary one: the chapter's, with that one title translated."""
+    doc = "chapters/00_first_look"
+    title = exercise_titles(ROOT / f"{doc}.ipynb")[0]
+    translated = f"【译】{title}"
+    catalog = i18n._read(EDITION.catalogs / f"{doc}.po")
+    assert title in catalog, f"{doc}: the exercise title {title!r} is not in its catalog"
+    catalog[title].string = translated
+    catalog[title].flags.discard("fuzzy")
+    po = tmp_path / "locales" / EDITION.language / "LC_MESSAGES" / f"{doc}.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes(i18n._po_bytes(catalog))
+    others = [
+        path.relative_to(ROOT).as_posix()
+        for path in [*ROOT.glob("*.md"), *(ROOT / "chapters").glob("*.ipynb")]
+        if path.relative_to(ROOT).with_suffix("").as_posix() not in (doc, "intro")
+    ]
+    overrides = {
+        **EDITION.sphinx_config,
+        "locale_dirs": [str(tmp_path / "locales")],
+        "exclude_patterns": [*_exclude_patterns(), *others],
+    }
+    status = i18n.sphinx_build(
+        "html", tmp_path / "html", tmp_path / ".doctrees", overrides, quiet=True, warning_file=tmp_path / "warnings"
+    )
+    assert status == 0
+    page = (tmp_path / "html" / f"{doc}.html").read_text(encoding="utf-8")
+    titles = [
+        re.sub(r"<[^>]+>", "", html.unescape(t))
+        for t in re.findall(r'<p class="admonition-title">(.*?)</p>', page, flags=re.S)
+    ]
+    shown = [t for t in titles if title in t]
+    assert len(shown) == 2, f"the exercise and its solution should show its title: {titles}"
+    assert shown[0].startswith("练习") and shown[1].startswith("解答"), shown
+    assert all(translated in t for t in shown), f"the translated title is not shown: {shown}"
+
+
 # --- links between the editions -----------------------------------------------------------------
 
 
