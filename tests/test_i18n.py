@@ -362,6 +362,11 @@ def test_no_theme_word_is_left_in_english():
     left = {}
     for page in pages(ZH):
         text = (ZH / f"{page}.html").read_text(encoding="utf-8")
+        # myst-nb's buttons on hidden code (nb_code_prompt_show/hide in _config.zh.yml), in the article
+        for english in ("Show code cell", "Hide code cell"):
+            assert english not in text, f"{page}: myst-nb's button '{english} ...' in English"
+        # a translated display-math message that differs from the English loses its formula
+        assert "\\[::\\]" not in text, f"{page}: an empty formula (a display-math message was changed)"
         text = re.sub(r"<script.*?</script>|<style.*?</style>|<!--.*?-->|<article.*?</article>", "", text, flags=re.S)
         words = THEME_ATTRIBUTE.findall(text)
         for match in THEME_TEXT.findall(text):
