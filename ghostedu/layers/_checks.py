@@ -14,7 +14,13 @@ def check_input(layer: str, x: torch.Tensor, dims: int, channels: int | None = N
     """Raise ``ValueError`` unless ``x`` is a tensor of ``dims`` dimensions with ``channels`` in dim 1.
 
     ``dims`` counts the batch dimension: 4 for ``(N, C, H, W)``, 3 for ``(N, C, L)``.
+    Under ``torch.fx.symbolic_trace`` and ``torch.jit.trace`` it checks nothing (the shapes are
+    not known there); ``torch.export`` and ``torch.compile`` run it on real shapes.
     """
+    # A tracer records the forward pass with stand-ins whose shapes are symbolic (torch.fx's Proxy)
+    # or recorded as graph values (torch.jit.trace, the legacy ONNX exporter): nothing to check.
+    if isinstance(x, torch.fx.Proxy) or torch.jit.is_tracing():
+        return
     layout = {3: "(N, C, L)", 4: "(N, C, H, W)"}.get(dims, f"{dims}-D")
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{layer}: expected a torch.Tensor shaped {layout}, got {type(x).__name__}")

@@ -61,7 +61,8 @@ class Net(nn.Module):
         """Class scores before the softmax, ``(N, 1, L) -> (N, 4)``."""
         length = x.shape[-1] if isinstance(x, torch.Tensor) else None
         z = self.features(x)
-        if z.shape[1] != self.fc.in_features:
+        # Skipped while tracing (torch.fx, torch.jit): the width is symbolic there, known only when run.
+        if isinstance(z, torch.Tensor) and not torch.jit.is_tracing() and z.shape[1] != self.fc.in_features:
             from ..shapes import accepted_input_lengths  # only needed to explain the error
 
             ok = accepted_input_lengths(self)
