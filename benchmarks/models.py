@@ -4,13 +4,17 @@ ONNX Runtime fp32, ONNX Runtime int8 (static quantization, QDQ) and, with ``--co
 Run from the repository root::
 
     python -m benchmarks.models                  # GhostNet 1.0x, MobileNetV1 and Net, every path but compile
-    python -m benchmarks.models --compile        # and torch.compile (GhostNet takes about a minute to compile)
+    python -m benchmarks.models --compile        # and torch.compile (minutes to compile GhostNet on 2 cores)
     python -m benchmarks.models --quick          # short timings, fewer calibration inputs
-    python -m benchmarks.models --threads 1 --threads 2 --compile --json chapters/deployment_timings.json
+
+The results the chapter shows were written by::
+
+    python -m benchmarks.models --threads 1 --threads 2 --compile --export-times --repeats 8 --json chapters/deployment_timings.json
 
 For each model it prints parameters, multiply-adds (``torch.utils.flop_counter``: convolutions and
 linear layers) and, for each path, the median time of one forward pass at batch 1 (the least of
-``--repeats`` medians; ``ghostedu.bench``), the speed-up over eager PyTorch, and the largest
+``--repeats`` medians, measured in rounds over all paths; ``ghostedu.bench``), the speed-up over
+eager PyTorch, the time of the first call, and the largest
 difference of its output from eager's on held-out inputs, relative to the largest output value.
 Every table is labeled with the machine and thread count that measured it. Explained in the
 chapter "From multiply-adds to milliseconds", which shows the results stored with ``--json``.
@@ -103,20 +107,18 @@ def _rel_diff(out: torch.Tensor, ref: torch.Tensor) -> float:
     return float((out.float().cpu() - ref.float().cpu()).abs().max() / ref.float().abs().max())
 
 
-def _timed(fn: Callable[[], object], min_run_time: float, repeats: int) -> tuple[float, float, float]:
-    """(median s, iqr s, first call s): the least of ``repeats`` medians (other programs running at
-    the same time can only add time), and the time of the very first call."""
+def _first_call(fn: Callable[[], object]) -> float:
+    """Seconds taken by the very first call of ``fn`` (allocations, kernel choice, plans)."""
     start = time.perf_counter()
     fn()
-    first = time.perf_counter() - start
-    best = min((time_call(fn, min_run_time=min_run_time) for _ in range(repeats)), key=lambda t: t.median_s)
-    return best.median_s, best.iqr_s, first
+    return time.perf_counter() - start
 
 
-def run_model(spec: ModelSpec, dev: torch.device, min_run_time: float, repeats: int, quick: bool,
-              compile_: bool, workdir: Path, export_times: bool = False) -> ModelResult:
-    """Every path for one model; raises ``AssertionError`` if a float32 path's output differs from
-    eager's by more than ``FP32_TOLERANCE`` (relative)."""
+def prepare_model(spec: ModelSpec, dev: torch.device, quick: bool, compile_: bool, workdir: Path,
+                  export_times: bool = False) -> tuple[ModelResult, dict[str, Callable[[], object]]]:
+    """Build every path of one model, check its outputs and time its first call; returns the result
+    (times still empty) and one callable per path, for :func:`time_paths`. Raises ``AssertionError``
+    if a float32 path's output differs from eager's by more than ``FP32_TOLERANCE`` (relative)."""
     ghostedu.seed_everything(0)
     model = spec.make()
     n_cal = 8 if quick else 32
@@ -128,25 +130,27 @@ def run_model(spec: ModelSpec, dev: torch.device, min_run_time: float, repeats: 
     with torch.no_grad():
         ref = model(held_out)
     model = model.to(dev)
+    runners: dict[str, Callable[[], object]] = {}
 
-    def record(path: str, fn: Callable[[], object], out: torch.Tensor, device: str) -> None:
-        ms, iqr, first = _timed(fn, min_run_time, repeats)
+    def add(path: str, fn: Callable[[], object], out: torch.Tensor, device: str) -> None:
+        first = _first_call(fn)
         diff = _rel_diff(out, ref)
-        if path not in ("ort_int8",) and diff > FP32_TOLERANCE:
+        if path != "ort_int8" and diff > FP32_TOLERANCE:
             raise AssertionError(f"{spec.title}, {path}: output differs from eager by {diff:.2e} "
                                  f"(relative), more than {FP32_TOLERANCE:g}")
-        result.paths[path] = PathResult(ms * 1e3, iqr * 1e3, first * 1e3, diff, device)
+        result.paths[path] = PathResult(float("nan"), float("nan"), first * 1e3, diff, device)
+        runners[path] = fn
 
     with torch.no_grad():
         x = x1.to(dev)
-        record("eager", lambda: model(x), model(held_out.to(dev)), dev.type)
+        add("eager", lambda: model(x), model(held_out.to(dev)), dev.type)
         folded = deploy.fold_batchnorm(model)
-        record("bn_folded", lambda: folded(x), folded(held_out.to(dev)), dev.type)
+        add("bn_folded", lambda: folded(x), folded(held_out.to(dev)), dev.type)
         if len(spec.input_size) == 4:  # channels_last is a layout of 4-D tensors only
             cl = deploy.fold_batchnorm(model).to(memory_format=torch.channels_last)
             xc = x.contiguous(memory_format=torch.channels_last)
-            record("channels_last", lambda: cl(xc), cl(held_out.to(dev).contiguous(memory_format=torch.channels_last)),
-                   dev.type)
+            add("channels_last", lambda: cl(xc), cl(held_out.to(dev).contiguous(memory_format=torch.channels_last)),
+                dev.type)
 
     model_cpu = model.cpu()
     fp32 = workdir / f"{spec.key}.onnx"
@@ -159,22 +163,36 @@ def run_model(spec: ModelSpec, dev: torch.device, min_run_time: float, repeats: 
         result.export_s["dynamo"] = time.perf_counter() - start
     session = deploy.ort_session(fp32)
     xn = {session.get_inputs()[0].name: x1.numpy()}
-    record("ort_fp32", lambda: session.run(None, xn), deploy.ort_predict(session, held_out), "cpu")
+    add("ort_fp32", lambda: session.run(None, xn), deploy.ort_predict(session, held_out), "cpu")
     int8 = deploy.quantize_int8(fp32, workdir / f"{spec.key}-int8.onnx", spec.data(n_cal, seed=3).split(8))
     session8 = deploy.ort_session(int8)
-    record("ort_int8", lambda: session8.run(None, xn), deploy.ort_predict(session8, held_out), "cpu")
+    add("ort_int8", lambda: session8.run(None, xn), deploy.ort_predict(session8, held_out), "cpu")
 
     if compile_:
         model = model.to(dev)
-        torch._dynamo.reset()
         compiled = torch.compile(model)
         with torch.no_grad():
-            start = time.perf_counter()
-            compiled(x1.to(dev))  # the first call compiles
-            result.compile_s = time.perf_counter() - start
             x = x1.to(dev)
-            record("compile", lambda: compiled(x), compiled(held_out.to(dev)), dev.type)
-    return result
+            start = time.perf_counter()
+            compiled(x)  # the first call compiles
+            result.compile_s = time.perf_counter() - start
+            add("compile", lambda: compiled(x), compiled(held_out.to(dev)), dev.type)
+    return result, runners
+
+
+def time_paths(prepared: list[tuple[ModelResult, dict[str, Callable[[], object]]]], min_run_time: float,
+               rounds: int) -> None:
+    """Time every path of every model once per round, the rounds one after the other, and keep each
+    path's least median (other programs on the machine can only add time; spreading a path's
+    measurements over the whole run gives it more chances to meet a quiet moment)."""
+    for _ in range(rounds):
+        for result, runners in prepared:
+            for path, fn in runners.items():
+                with torch.no_grad():
+                    t = time_call(fn, min_run_time=min_run_time)
+                best = result.paths[path]
+                if not best.ms <= t.median_ms:  # also replaces the initial NaN
+                    best.ms, best.iqr_ms = t.median_ms, t.iqr_s * 1e3
 
 
 def format_table(results: list[ModelResult], paths: tuple[str, ...]) -> str:
@@ -213,11 +231,13 @@ def run(args: argparse.Namespace, threads: int, dev: torch.device, workdir: Path
     paths = tuple(p for p in PATHS if p != "compile" or args.compile)
     label = machine_label(dev)
     print(f"\nghostedu models, batch 1 -- {label}")
-    print("ms: median forward time (least of %d), eval, no grad; (x): speed-up over eager; ORT: ONNX Runtime "
+    print("ms: median forward time (least of %d, in interleaved rounds), eval, no grad; (x): speed-up over eager; "
+          "ORT: ONNX Runtime "
           "%s on the CPU, %d thread%s" % (args.repeats, _ort_version(), threads, "s" if threads > 1 else ""))
-    results = [run_model(MODELS[key], dev, args.min_run_time, args.repeats, args.quick, args.compile, workdir,
-                         export_times=args.export_times)
-               for key in args.model]
+    prepared = [prepare_model(MODELS[key], dev, args.quick, args.compile, workdir, export_times=args.export_times)
+                for key in args.model]
+    time_paths(prepared, args.min_run_time, args.repeats)
+    results = [result for result, _ in prepared]
     print(format_table(results, paths))
     print(format_checks(results, paths))
     return {"machine": label, "threads": threads, "device": dev.type,
@@ -232,11 +252,24 @@ def _ort_version() -> str:
     return onnxruntime.__version__
 
 
+def _command(argv: list[str]) -> str:
+    """The command that measured the results, without ``--json PATH`` (the file it is written in)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--json":
+            skip = True
+        elif not arg.startswith("--json="):
+            kept.append(arg)
+    return " ".join(["python -m benchmarks.models", *kept])
+
+
 def write_json(runs: list[dict], path: Path, dev: torch.device) -> None:
     """Write the runs with the software versions, atomically (a temporary file, then a rename)."""
     data = {"cpu": cpu_model(), "device": dev.type, "python": platform.python_version(),
             "torch": torch.__version__, "onnxruntime": _ort_version(),
-            "command": "python -m benchmarks.models " + " ".join(sys.argv[1:]), "runs": runs}
+            "command": _command(sys.argv[1:]), "runs": runs}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -250,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-run-time", type=float, default=None,
                         help="seconds of timing per path (default 0.3, or 0.05 with --quick)")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="time each path this many times and keep the least median (default 3, or 1 with --quick)")
+                        help="rounds: time every path once per round and keep its least median "
+                             "(default 5, or 1 with --quick)")
     parser.add_argument("--device", default=None, help="cpu or cuda, for the PyTorch paths (default: ghostedu.device())")
     parser.add_argument("--threads", type=int, action="append",
                         help="torch and ONNX Runtime threads; repeatable: one table each (default: torch's current)")
@@ -262,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.model = args.model or list(MODELS)
     args.min_run_time = args.min_run_time or (0.05 if args.quick else 0.3)
-    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 5)
     dev = torch.device(args.device) if args.device else ghostedu.device()
     runs = []
     with tempfile.TemporaryDirectory(prefix="ghostedu-models-") as tmp:

@@ -75,34 +75,38 @@ def time_forward(module: nn.Module, input_size, dev: torch.device | None = None,
 # Used by the chapter "From multiply-adds to milliseconds" and by ``benchmarks/models.py``.
 # ----------------------------------------------------------------------------------------------
 
-def time_call(fn: Callable[[], object], label: str = "", min_run_time: float = 0.2) -> Timing:
+def time_call(fn: Callable[[], object], label: str = "", min_run_time: float = 0.2, repeats: int = 1) -> Timing:
     """Median wall time of ``fn()`` -- any callable without arguments: an ONNX Runtime session's
     ``run``, a compiled model -- after one warm-up call, by ``Timer.blocked_autorange`` on
-    ``torch.get_num_threads()`` threads (which synchronizes CUDA). Runs for at least
-    ``min_run_time`` seconds."""
+    ``torch.get_num_threads()`` threads (which synchronizes CUDA). Each measurement runs for at
+    least ``min_run_time`` seconds; with ``repeats > 1`` the least of that many medians is kept
+    (other programs on the machine can only add time)."""
     fn()  # warm-up
     timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, label=label, num_threads=torch.get_num_threads())
-    m = timer.blocked_autorange(min_run_time=min_run_time)
+    m = min((timer.blocked_autorange(min_run_time=min_run_time) for _ in range(repeats)), key=lambda r: r.median)
     return Timing(label=label, median_s=m.median, iqr_s=m.iqr, runs=len(m.times))
 
 
-def matmul_rate(n: int = 1024, dev: torch.device | None = None, min_run_time: float = 0.3) -> float:
+def matmul_rate(n: int = 1024, dev: torch.device | None = None, min_run_time: float = 0.1,
+                repeats: int = 3) -> float:
     """Multiply-adds per second of an ``n x n`` by ``n x n`` float32 matrix product (``n**3``
-    multiply-adds) on ``torch.get_num_threads()`` threads: the practical peak of the machine's
-    arithmetic, the roof of the roofline model."""
+    multiply-adds) on ``torch.get_num_threads()`` threads, the best of ``repeats`` medians: the
+    practical peak of the machine's arithmetic, the flat roof of the roofline model."""
     dev = torch.device(dev) if dev is not None else default_device()
     a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
-    return n**3 / time_call(lambda: torch.mm(a, b), min_run_time=min_run_time).median_s
+    return n**3 / time_call(lambda: torch.mm(a, b), min_run_time=min_run_time, repeats=repeats).median_s
 
 
-def copy_bandwidth(megabytes: int = 64, dev: torch.device | None = None, min_run_time: float = 0.3) -> float:
+def copy_bandwidth(megabytes: int = 64, dev: torch.device | None = None, min_run_time: float = 0.1,
+                   repeats: int = 3) -> float:
     """Bytes per second moved by copying a float32 tensor of ``megabytes`` MB into another (each
-    copy reads and writes it once: ``2 * megabytes`` MB of traffic): the practical memory bandwidth,
-    the slanted roof of the roofline model. Use a size well above the CPU's caches."""
+    copy reads and writes it once: ``2 * megabytes`` MB of traffic), the best of ``repeats``
+    medians: the practical memory bandwidth, the slanted roof of the roofline model. Use a size
+    well above the CPU's caches."""
     dev = torch.device(dev) if dev is not None else default_device()
     n = megabytes * 2**20 // 4
     src, dst = torch.randn(n, device=dev), torch.empty(n, device=dev)
-    return 2 * 4 * n / time_call(lambda: dst.copy_(src), min_run_time=min_run_time).median_s
+    return 2 * 4 * n / time_call(lambda: dst.copy_(src), min_run_time=min_run_time, repeats=repeats).median_s
 
 
 @dataclass

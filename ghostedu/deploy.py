@@ -53,11 +53,15 @@ def calibrate_batchnorm(model: nn.Module, batches: Iterable[torch.Tensor]) -> nn
     ``(n, ...)``, shaped like the model's input), leaving every weight as it is; returns ``model``
     in eval mode.
 
-    A network fresh from its constructor has running means 0 and variances 1: in eval mode its
-    activations then shrink or grow from layer to layer, which no trained network does. After this
+    A network fresh from its constructor has running means 0 and variances 1, so in eval mode
+    nothing rescales its activations and they can shrink or grow from layer to layer. After this
     each BatchNorm normalizes with the mean and variance its input really has (the cumulative
     average over ``batches``), as after training -- without the training.
     """
+    batches = list(batches)
+    if not batches or not all(isinstance(b, torch.Tensor) for b in batches):
+        raise ValueError("calibrate_batchnorm: expected at least one batch, each a torch.Tensor shaped like "
+                         f"the model's input, got {[type(b).__name__ for b in batches]}")
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     momenta = [m.momentum for m in norms]
     for m in norms:
@@ -104,6 +108,8 @@ def export_onnx(model: nn.Module, example: torch.Tensor, path: str | Path, dynam
     ``dynamo=True`` the ``torch.export``-based one, which needs ``onnxscript`` and is several times
     slower to export these models. The file is written atomically. Returns ``Path(path)``.
     """
+    if not isinstance(example, torch.Tensor):
+        raise TypeError(f"export_onnx: expected the example input to be a torch.Tensor, got {type(example).__name__}")
     path = Path(path)
     was_training = model.training
     model.eval()
@@ -150,6 +156,8 @@ def ort_session(path: str | Path, threads: int | None = None, optimized_path: st
     """
     import onnxruntime as ort
 
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"ort_session: no ONNX file at {path}")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1
@@ -197,8 +205,10 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path,
     signed int8, symmetric, one scale per output channel (``per_channel``); activations as unsigned
     int8 with a scale and a zero point, from the range of values each tensor took on the
     ``calibration`` batches (each an array ``(n, ...)`` shaped like the model's input; MinMax
-    calibration). This is ONNX Runtime's ``quantize_static``; U8S8 (uint8 activations, int8 weights)
-    is the combination its documentation recommends for x86 CPUs. The file is written atomically.
+    calibration). This is ONNX Runtime's ``quantize_static``. Its default is int8 activations; uint8
+    activations with int8 weights ("U8S8") is the pairing its x86 kernels multiply with the
+    ``VPMADDUBSW`` instruction (ONNX Runtime's quantization documentation). The file is written
+    atomically.
     """
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
@@ -212,6 +222,11 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path,
                 return None
             return {INPUT_NAME: np.ascontiguousarray(torch.as_tensor(batch).detach().cpu().float().numpy())}
 
+    if not Path(fp32_path).is_file():
+        raise FileNotFoundError(f"quantize_int8: no ONNX file at {fp32_path}")
+    calibration = list(calibration)
+    if not calibration:
+        raise ValueError("quantize_int8: expected at least one calibration batch, got none")
     int8_path = Path(int8_path)
     with _written_atomically(int8_path) as tmp, _quiet_quantizer():
         quantize_static(str(fp32_path), str(tmp), Batches(calibration), quant_format=QuantFormat.QDQ,

@@ -134,7 +134,7 @@ def test_fold_batchnorm_removes_the_batchnorms_after_convolutions():
         model = _randomize_batchnorms(make()).train()
         folded = deploy.fold_batchnorm(model)
         assert model.training  # the model itself keeps its mode and its layers
-        assert deploy.count_batchnorms(model) > left
+        assert deploy.count_batchnorms(model) >= 1
         assert deploy.count_batchnorms(folded) == left  # Net's BN follows a max pool: it stays
         x = torch.randn(shape, generator=torch.Generator().manual_seed(2))
         with torch.no_grad():
@@ -177,7 +177,7 @@ def test_writes_are_atomic_a_failed_export_keeps_the_previous_file(tmp_path):
     with pytest.raises(RuntimeError, match="broken forward"):
         deploy.export_onnx(Broken(), torch.zeros(1, 3), path)
     assert path.read_bytes() == b"previous file"
-    with pytest.raises(Exception):
+    with pytest.raises(FileNotFoundError, match="quantize_int8: no ONNX file at"):
         deploy.quantize_int8(tmp_path / "missing.onnx", path, [np.zeros((1, 3), np.float32)])
     assert path.read_bytes() == b"previous file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
@@ -215,3 +215,18 @@ def test_chapter_results_file_is_the_benchmark_json():
         assert [m["key"] for m in run["models"]] == ["ghostnet", "mobilenet_v1", "net"]
         for m in run["models"]:
             assert "compile" in m["paths"] and m["compile_s"] > 0
+
+
+def test_wrong_inputs_get_errors_that_name_the_function(tmp_path):
+    with pytest.raises(TypeError, match="export_onnx: expected the example input to be a torch.Tensor, got list"):
+        deploy.export_onnx(Net(), [1, 2], tmp_path / "x.onnx")
+    with pytest.raises(FileNotFoundError, match="ort_session: no ONNX file at"):
+        deploy.ort_session(tmp_path / "missing.onnx")
+    fp32 = deploy.export_onnx(conv_dw(2, 4), torch.zeros(1, 2, 4, 4), tmp_path / "c.onnx")
+    with pytest.raises(ValueError, match="quantize_int8: expected at least one calibration batch"):
+        deploy.quantize_int8(fp32, tmp_path / "c8.onnx", [])
+    model = conv_dw(2, 4)
+    before = model[1].running_var.clone()
+    with pytest.raises(ValueError, match="calibrate_batchnorm: expected at least one batch"):
+        deploy.calibrate_batchnorm(model, [])
+    assert torch.equal(model[1].running_var, before)  # nothing was reset
