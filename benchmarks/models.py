@@ -16,7 +16,8 @@ linear layers) and, for each path, the median time of one forward pass at batch 
 ``--repeats`` medians, measured in rounds over all paths; ``ghostedu.bench``), the speed-up over
 eager PyTorch, the time of the first call, and the largest
 difference of its output from eager's on held-out inputs, relative to the largest output value.
-Every table is labeled with the machine and thread count that measured it. Explained in the
+Every table is labeled with the machine and thread count that measured it, and ends with the
+machine's load average (how many programs wanted a CPU) at the start and the end of the run. Explained in the
 chapter "From multiply-adds to milliseconds", which shows the results stored with ``--json``.
 
 The models' weights are as constructed (untrained); their batch norms get the statistics of
@@ -228,6 +229,7 @@ def format_checks(results: list[ModelResult], paths: tuple[str, ...]) -> str:
 
 def run(args: argparse.Namespace, threads: int, dev: torch.device, workdir: Path) -> dict:
     torch.set_num_threads(threads)
+    load_before = os.getloadavg()[0]  # other programs' demand for the cores: it changes the timings
     paths = tuple(p for p in PATHS if p != "compile" or args.compile)
     label = machine_label(dev)
     print(f"\nghostedu models, batch 1 -- {label}")
@@ -240,7 +242,11 @@ def run(args: argparse.Namespace, threads: int, dev: torch.device, workdir: Path
     results = [result for result, _ in prepared]
     print(format_table(results, paths))
     print(format_checks(results, paths))
+    load_after = os.getloadavg()[0]
+    print(f"load average (1 min) of the machine: {load_before:.1f} at the start, {load_after:.1f} at the end, "
+          f"on {os.cpu_count()} logical CPUs")
     return {"machine": label, "threads": threads, "device": dev.type,
+            "load_average": [round(load_before, 2), round(load_after, 2)], "cpus": os.cpu_count(),
             "models": [{"key": r.key, "title": r.title, "input_size": list(r.input_size), "params": r.params,
                         "macs": r.macs, "compile_s": r.compile_s, "export_s": r.export_s,
                         "paths": {p: vars(pr) for p, pr in r.paths.items()}} for r in results]}

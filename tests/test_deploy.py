@@ -212,6 +212,7 @@ def test_chapter_results_file_is_the_benchmark_json():
     assert data["command"].startswith("python -m benchmarks.models")
     assert sorted(run["threads"] for run in data["runs"]) == [1, 2]
     for run in data["runs"]:
+        assert len(run["load_average"]) == 2 and run["cpus"] >= 1
         assert [m["key"] for m in run["models"]] == ["ghostnet", "mobilenet_v1", "net"]
         for m in run["models"]:
             assert "compile" in m["paths"] and m["compile_s"] > 0
