@@ -7,20 +7,27 @@
    twice with different priorities (sphinx-thebe's ``const THEBE_JS_URL = ...`` among them), and the
    second ``const`` declaration is a JavaScript error in the browser console on every page. Each page's
    scripts (and style sheets) are de-duplicated here, keeping the first of each.
-3. ``.. ghostedu-automodules:: PACKAGE`` (inside an ``{eval-rst}`` block): an ``automodule`` for every
+3. Interactive explorers: ``_static/explorers.js`` and ``_static/explorers.css`` are loaded on every
+   page. A cell output of ``ghostedu.viz.explorer`` is a ``<div class="ghostedu-explorer">`` with
+   its config; the script builds the widget from it. The output's note links to the chapter's page
+   in ``_build/html`` (right from a notebook in ``chapters/``); in the built page the link is made
+   relative to the page itself.
+4. ``.. ghostedu-automodules:: PACKAGE`` (inside an ``{eval-rst}`` block): an ``automodule`` for every
    public submodule of PACKAGE, so that the API reference lists each chapter's exercise checks without
    being edited when a chapter adds its module. A page that uses it is re-read on every build.
 """
+
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
 import pkgutil
+import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
-
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
@@ -39,7 +46,8 @@ def mathjax_static_dir() -> Path:
     except importlib.metadata.PackageNotFoundError as err:
         raise ExtensionError(
             f"ghostedu_book: the package {MATHJAX_DISTRIBUTION!r} (offline MathJax) is not installed; "
-            "run `pip install -r requirements.txt`.") from err
+            "run `pip install -r requirements.txt`."
+        ) from err
     static = Path(str(dist.locate_file(MATHJAX_STATIC)))
     if not (static / MATHJAX_PATH).is_file():
         raise ExtensionError(f"ghostedu_book: {static / MATHJAX_PATH} is missing from {MATHJAX_DISTRIBUTION!r}.")
@@ -49,6 +57,25 @@ def mathjax_static_dir() -> Path:
 def _use_offline_mathjax(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, str(mathjax_static_dir())]
     config.mathjax_path = MATHJAX_PATH
+
+
+EXPLORER_FILES = {"html_js_files": "explorers.js", "html_css_files": "explorers.css"}
+_EXPLORER_LINK = re.compile(r'(class="ghostedu-explorer-link" href=")\.\./_build/html/([^"#]+)\.html')
+
+
+def _load_explorers(app: Sphinx, config: Config) -> None:
+    for setting, filename in EXPLORER_FILES.items():
+        if filename not in [f if isinstance(f, str) else f[0] for f in getattr(config, setting)]:
+            setattr(config, setting, [*getattr(config, setting), filename])
+
+
+def _explorer_links(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    body = context.get("body")
+    if body and "ghostedu-explorer-link" in body:
+        here = posixpath.dirname(app.builder.get_target_uri(pagename))
+        context["body"] = _EXPLORER_LINK.sub(
+            lambda m: m.group(1) + posixpath.relpath(app.builder.get_target_uri(m.group(2)), here or "."), body
+        )
 
 
 def _asset_key(asset) -> tuple:
@@ -82,8 +109,11 @@ class AutoModules(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         package = importlib.import_module(self.arguments[0])
-        names = sorted(info.name for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
-                       if not info.name.rsplit(".", 1)[1].startswith("_"))
+        names = sorted(
+            info.name
+            for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+            if not info.name.rsplit(".", 1)[1].startswith("_")
+        )
         lines = []
         for name in names:
             lines += [f".. automodule:: {name}", ""]
@@ -91,8 +121,9 @@ class AutoModules(SphinxDirective):
             self.env.ghostedu_always_read = set()
         self.env.ghostedu_always_read.add(self.env.docname)
         container = nodes.container()
-        self.state.nested_parse(StringList(lines, source=f"<{self.name} {package.__name__}>"),
-                                self.content_offset, container)
+        self.state.nested_parse(
+            StringList(lines, source=f"<{self.name} {package.__name__}>"), self.content_offset, container
+        )
         return container.children
 
 
@@ -102,7 +133,9 @@ def _always_read(app: Sphinx, env, added, changed, removed) -> list[str]:
 
 
 def _merge(app: Sphinx, env, docnames, other) -> None:
-    env.ghostedu_always_read = getattr(env, "ghostedu_always_read", set()) | getattr(other, "ghostedu_always_read", set())
+    env.ghostedu_always_read = getattr(env, "ghostedu_always_read", set()) | getattr(
+        other, "ghostedu_always_read", set()
+    )
 
 
 def setup(app: Sphinx) -> dict:
@@ -110,6 +143,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-get-outdated", _always_read)
     app.connect("env-merge-info", _merge)
     app.connect("config-inited", _use_offline_mathjax)
+    app.connect("config-inited", _load_explorers)
+    app.connect("html-page-context", _explorer_links)
     # Late priority: after the theme and the other extensions have added their page assets.
     app.connect("html-page-context", _dedupe_page_assets, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

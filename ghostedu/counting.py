@@ -4,67 +4,118 @@ Used by every chapter. Two different multiply-add counts exist and the book alwa
 
 * ``count_macs`` -- ``torch.utils.flop_counter`` FLOPs / 2: convolutions, linear layers and matrix
   products only (the count papers quote).
-* torchinfo's "mult-adds" (shown by ``summary``) -- also counts BatchNorm, and skips functional ops
-  such as the squeeze-and-excitation multiply.
+* torchinfo's "mult-adds" (shown by ``summary``) -- also counts the bias additions and BatchNorm (one
+  per BatchNorm parameter), and counts modules only: a convolution or matrix product called as a
+  function is missed. Neither count includes elementwise work such as the squeeze-and-excitation
+  multiply.
 
 ``layer_table(model, input_size)`` lists one row per convolution, linear or pooling layer (type,
 filter shape, stride, shapes, parameters, multiply-adds): a paper's architecture table,
 regenerated from the model (MobileNets' Table 1 in the chapter "Depthwise separable convolution").
 """
+
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
-import torch
 import torchinfo
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .checks import check_bool, check_int, check_module, check_size
+from .tables import Table, Tabular
+from .utils import evaluating, zeros_input
+
+# Layers that hold a matrix of weights but multiply nothing: a lookup.
+_LOOKUPS = (nn.Embedding, nn.EmbeddingBag)
+
 
 def count_params(model: nn.Module) -> int:
     """Total number of parameters of ``model``, as torchinfo counts them."""
+    check_module("count_params", model)
     return torchinfo.summary(model, verbose=0).total_params
 
 
-def _forward_flops(model: nn.Module, inputs: Sequence[torch.Tensor]) -> FlopCounterMode:
-    was_training = model.training
-    model.eval()
+def _sizes(func: str, input_size) -> list[tuple[int, ...]]:
+    """``input_size`` -- one size such as ``(1, 3, 224, 224)``, or a list of them for a model with
+    several inputs -- as a list of checked sizes."""
+    several = isinstance(input_size, (tuple, list)) and len(input_size) > 0 and isinstance(input_size[0], (tuple, list))
+    sizes = input_size if several else [input_size]
+    return [check_size(func, "input_size", size) for size in sizes]
+
+
+def _forward_flops(func: str, model: nn.Module, input_size, strict: bool | None = None) -> FlopCounterMode:
+    """One forward pass in eval mode on zeros of ``input_size`` (or several inputs, for a list of
+    sizes), under ``torch.utils.flop_counter``.
+
+    With ``strict`` True (False), a ValueError (a warning) names every module that ran and holds a
+    weight matrix or kernel (a parameter of two or more dimensions) but got no multiply-adds:
+    flop_counter has no formula for it (``nn.LSTM``, which runs as one fused operation), and a total would leave it
+    out without a word. ``None`` skips the check.
+    """
+    check_module(func, model)
+    sizes = _sizes(func, input_size)
+    weighted = [m for m in model.modules() if any(p.dim() >= 2 for p in m.parameters(recurse=False))]
+    ran: set[nn.Module] = set()
+    handles = [m.register_forward_hook(lambda module, args, out: ran.add(module)) for m in weighted]
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(*inputs)
+        with evaluating(model), FlopCounterMode(display=False) as counter:
+            model(*(zeros_input(model, size) for size in sizes))
+    except RuntimeError as error:
+        shown = sizes[0] if len(sizes) == 1 else sizes
+        raise ValueError(f"{func}: expected a model that runs on input_size {shown}, got: {error}") from error
     finally:
-        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    if strict is not None:
+        macs = _macs_by_name(counter)
+        missed = [
+            f"{name or '(model)'} ({type(m).__name__})"
+            for name, m in model.named_modules()
+            if m in ran and not isinstance(m, _LOOKUPS) and macs.get(name, 0) == 0
+        ]
+        if missed:
+            message = (
+                f"{func}: could not count the multiply-adds of {', '.join(missed)}: torch.utils.flop_counter "
+                "has no formula for this layer type, so a total would leave it out"
+            )
+            if strict:
+                raise ValueError(message + "; pass strict=False for the count of the rest, with a warning")
+            warnings.warn(message, UserWarning, stacklevel=3)
     return counter
 
 
-def _as_inputs(model: nn.Module, input_size) -> list[torch.Tensor]:
-    """A zero tensor of ``input_size`` (or several, for a list of sizes) on the model's device."""
-    try:
-        dev = next(model.parameters()).device
-    except StopIteration:
-        dev = torch.device("cpu")
-    sizes = input_size if isinstance(input_size[0], (tuple, list)) else [input_size]
-    return [torch.zeros(*s, device=dev) for s in sizes]
-
-
-def count_macs(model: nn.Module, input_size: Sequence[int]) -> int:
-    """Multiply-adds of one forward pass on a zero input of ``input_size`` (batch included),
-    as ``torch.utils.flop_counter`` FLOPs / 2 (convolutions, linear layers, matmuls)."""
-    return _forward_flops(model, _as_inputs(model, input_size)).get_total_flops() // 2
-
-
-def macs_by_module(model: nn.Module, input_size: Sequence[int]) -> dict[str, int]:
-    """Multiply-adds (flop_counter FLOPs / 2) per module name, e.g. ``{"features.1.3": 25690112, ...}``.
-
-    Every module in the hierarchy appears (parents include their children); the whole model is ``""``.
-    """
-    counts = _forward_flops(model, _as_inputs(model, input_size)).get_flop_counts()
+def _macs_by_name(counter: FlopCounterMode) -> dict[str, int]:
+    """flop_counter's counts per module, as multiply-adds per module name (the model is ``""``)."""
     out = {}
-    for name, by_op in counts.items():
+    for name, by_op in counter.get_flop_counts().items():
         key = "" if name == "Global" else name.split(".", 1)[1] if "." in name else ""
         out[key] = sum(by_op.values()) // 2
     return out
+
+
+def count_macs(model: nn.Module, input_size: Sequence[int], strict: bool = True) -> int:
+    """Multiply-adds of one forward pass on a zero input of ``input_size`` (batch included),
+    as ``torch.utils.flop_counter`` FLOPs / 2 (convolutions, linear layers, matmuls).
+
+    A layer with weights that flop_counter cannot count (``nn.LSTM``, one fused operation) is named in
+    a ValueError rather than left out of the total; ``strict=False`` returns the count of the rest
+    and names them in a warning.
+    """
+    check_bool("count_macs", "strict", strict)
+    return _forward_flops("count_macs", model, input_size, strict).get_total_flops() // 2
+
+
+def macs_by_module(model: nn.Module, input_size: Sequence[int], strict: bool = True) -> dict[str, int]:
+    """Multiply-adds (flop_counter FLOPs / 2) per module name, e.g. ``{"features.1.3": 25690112, ...}``.
+
+    Every module in the hierarchy appears (parents include their children); the whole model is ``""``.
+    Layers flop_counter cannot count are named as by :func:`count_macs`.
+    """
+    check_bool("macs_by_module", "strict", strict)
+    return _macs_by_name(_forward_flops("macs_by_module", model, input_size, strict))
 
 
 class Summary:
@@ -92,8 +143,18 @@ class Summary:
 
 def summary(model: nn.Module, input_size: Sequence[int], depth: int = 3, **kwargs) -> Summary:
     """torchinfo's table (input/output shape, parameters, mult-adds per layer) for ``input_size``."""
+    f = "summary"
+    check_module(f, model)
+    sizes = _sizes(f, input_size)
+    depth = check_int(f, "depth", depth, 0)
     kwargs.setdefault("col_names", ("input_size", "output_size", "num_params", "mult_adds"))
-    stats = torchinfo.summary(model, input_size=input_size, depth=depth, verbose=0, **kwargs)
+    try:
+        stats = torchinfo.summary(
+            model, input_size=sizes[0] if len(sizes) == 1 else sizes, depth=depth, verbose=0, **kwargs
+        )
+    except RuntimeError as error:  # torchinfo's "Failed to run torchinfo", the model's error as cause
+        cause = error.__cause__ or error
+        raise ValueError(f"{f}: expected a model that runs on input_size {input_size}, got: {cause}") from error
     return Summary(stats)
 
 
@@ -101,8 +162,12 @@ def summary(model: nn.Module, input_size: Sequence[int], depth: int = 3, **kwarg
 # Per-layer tables: the "Table 1" of a paper, regenerated from the model
 # ----------------------------------------------------------------------------------------------
 
-_POOLS = (nn.modules.pooling._AvgPoolNd, nn.modules.pooling._MaxPoolNd,
-          nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
+_POOLS = (
+    nn.modules.pooling._AvgPoolNd,
+    nn.modules.pooling._MaxPoolNd,
+    nn.modules.pooling._AdaptiveAvgPoolNd,
+    nn.modules.pooling._AdaptiveMaxPoolNd,
+)
 _TABLE_LAYERS = (nn.modules.conv._ConvNd, nn.Linear, *_POOLS)
 BYTES_PER_VALUE = 4  # float32
 
@@ -116,6 +181,7 @@ def layer_kind(module: nn.Module) -> str:
     """A paper-style name for a layer: ``"conv"``, ``"conv dw"`` (depthwise: one group per input
     channel), ``"conv pw"`` (pointwise 1x1), ``"conv grouped"``, ``"fc"``, ``"avg pool"``,
     ``"max pool"``, or the class name for anything else."""
+    check_module("layer_kind", module)
     if isinstance(module, nn.modules.conv._ConvNd):
         if module.groups > 1 and module.groups == module.in_channels:
             return "conv dw"
@@ -141,7 +207,8 @@ def _filter_shape(module: nn.Module, in_shape: tuple[int, ...]) -> str:
             multiplier = module.out_channels // module.in_channels
             return f"{k}x{module.in_channels} dw" + (f" (x{multiplier})" if multiplier > 1 else "")
         return f"{k}x{module.in_channels // module.groups}x{module.out_channels}" + (
-            f" /{module.groups} groups" if module.groups > 1 else "")
+            f" /{module.groups} groups" if module.groups > 1 else ""
+        )
     if isinstance(module, nn.Linear):
         return f"{module.in_features}x{module.out_features}"
     if isinstance(module, (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)):
@@ -161,11 +228,40 @@ def _stride(module: nn.Module, in_shape, out_shape) -> int | str:
     return stride[0] if len(set(stride)) == 1 else _dims(stride)
 
 
+LAYER_COLUMNS = (
+    "name",
+    "type",
+    "filter shape",
+    "stride",
+    "input",
+    "output",
+    "params",
+    "multiply-adds",
+    "multiply-adds/byte",
+)
+"""The columns a :class:`LayerTable` can show: the keys of ``LayerRow.as_dict()``."""
+
+
+def _check_columns(func: str, columns) -> tuple[str, ...]:
+    if isinstance(columns, str) or not isinstance(columns, Sequence) or not all(c in LAYER_COLUMNS for c in columns):
+        raise ValueError(f"{func}: expected columns, a sequence of names from {LAYER_COLUMNS}, got {columns!r}")
+    return tuple(columns)
+
+
 class LayerRow:
     """One layer of a :class:`LayerTable` (one call of the module, in execution order)."""
 
-    def __init__(self, name: str, kind: str, filter_shape: str, stride, input_shape: tuple[int, ...],
-                 output_shape: tuple[int, ...], params: int, macs: int):
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        filter_shape: str,
+        stride,
+        input_shape: tuple[int, ...],
+        output_shape: tuple[int, ...],
+        params: int,
+        macs: int,
+    ):
         self.name = name
         self.kind = kind
         self.filter_shape = filter_shape
@@ -188,23 +284,34 @@ class LayerRow:
         return self.macs / self.min_bytes
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "type": self.kind, "filter shape": self.filter_shape, "stride": self.stride,
-                "input": _dims(self.input_shape[1:]), "output": _dims(self.output_shape[1:]),
-                "params": self.params, "mult-adds": self.macs, "MACs/byte": self.intensity}
+        """The row by column name (:data:`LAYER_COLUMNS`)."""
+        return {
+            "name": self.name,
+            "type": self.kind,
+            "filter shape": self.filter_shape,
+            "stride": self.stride,
+            "input": _dims(self.input_shape[1:]),
+            "output": _dims(self.output_shape[1:]),
+            "params": self.params,
+            "multiply-adds": self.macs,
+            "multiply-adds/byte": self.intensity,
+        }
 
     def __repr__(self) -> str:
-        return (f"LayerRow({self.name!r}, {self.kind!r}, stride={self.stride!r}, "
-                f"{self.input_shape} -> {self.output_shape}, params={self.params}, macs={self.macs})")
+        return (
+            f"LayerRow({self.name!r}, {self.kind!r}, stride={self.stride!r}, "
+            f"{self.input_shape} -> {self.output_shape}, params={self.params}, macs={self.macs})"
+        )
 
 
-class LayerTable:
+class LayerTable(Tabular):
     """A per-layer table (a list of :class:`LayerRow`): prints as text, renders as HTML in a notebook.
 
     ``columns`` picks what is shown (keys of ``LayerRow.as_dict()``); shapes are shown without
     the batch dimension, channels first (``32x112x112``). ``totals_by_kind()`` sums per layer type.
     """
 
-    DEFAULT_COLUMNS = ("type", "filter shape", "stride", "input", "output", "params", "mult-adds")
+    DEFAULT_COLUMNS = ("type", "filter shape", "stride", "input", "output", "params", "multiply-adds")
 
     def __init__(self, rows: list[LayerRow], columns: Sequence[str] = DEFAULT_COLUMNS):
         self.rows = list(rows)
@@ -238,8 +345,8 @@ class LayerTable:
             t["macs"] += r.macs
         return out
 
-    def with_columns(self, *columns: str) -> "LayerTable":
-        return LayerTable(self.rows, columns)
+    def with_columns(self, *columns: str) -> LayerTable:
+        return LayerTable(self.rows, _check_columns("LayerTable.with_columns", columns))
 
     @staticmethod
     def _format(value) -> str:
@@ -249,30 +356,19 @@ class LayerTable:
             return f"{value:,}"
         return str(value)
 
-    def _cells(self) -> list[list[str]]:
-        return [[self._format(r.as_dict()[c]) for c in self.columns] for r in self.rows]
-
-    def __str__(self) -> str:
-        cells = self._cells()
-        widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(self.columns)]
-        numeric = [c in ("params", "mult-adds", "MACs/byte", "stride") for c in self.columns]
-
-        def line(values):
-            return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
-
-        return "\n".join([line(self.columns), line(["-" * w for w in widths]), *map(line, cells)])
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        import html
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._cells())
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    def table(self) -> Table:
+        rows = ([self._format(r.as_dict()[c]) for c in self.columns] for r in self.rows)
+        numeric = ("params", "multiply-adds", "multiply-adds/byte", "stride")
+        right = [i for i, c in enumerate(self.columns) if c in numeric]
+        return Table(self.columns, rows, right=right)
 
 
-def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[type, ...] = _TABLE_LAYERS,
-                columns: Sequence[str] = LayerTable.DEFAULT_COLUMNS) -> LayerTable:
+def layer_table(
+    model: nn.Module,
+    input_size: Sequence[int],
+    layer_types: tuple[type, ...] = _TABLE_LAYERS,
+    columns: Sequence[str] = LayerTable.DEFAULT_COLUMNS,
+) -> LayerTable:
     """One row per call of a convolution, linear or pooling layer of ``model`` on a zero input of
     ``input_size`` (batch included), in execution order: type (:func:`layer_kind`), filter shape,
     stride, input and output shape, own parameters, multiply-adds (flop_counter FLOPs / 2).
@@ -283,6 +379,11 @@ def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[
     sum to less than :func:`count_params`). Each row also knows its least memory traffic
     (``min_bytes``) and arithmetic intensity (``intensity``, multiply-adds per byte).
     """
+    f = "layer_table"
+    check_module(f, model)
+    if not (isinstance(layer_types, tuple) and layer_types and all(isinstance(t, type) for t in layer_types)):
+        raise TypeError(f"{f}: expected layer_types to be a tuple of module classes, got {layer_types!r}")
+    columns = _check_columns(f, columns)
     names = {m: n for n, m in model.named_modules()}
     records: list[tuple[nn.Module, tuple[int, ...], tuple[int, ...]]] = []
 
@@ -291,25 +392,26 @@ def layer_table(model: nn.Module, input_size: Sequence[int], layer_types: tuple[
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, layer_types)]
     try:
-        inputs = _as_inputs(model, input_size)
-        counts = _forward_flops(model, inputs).get_flop_counts()
+        macs = _macs_by_name(_forward_flops(f, model, input_size))
     finally:
         for h in handles:
             h.remove()
-    macs = {}
-    for name, by_op in counts.items():
-        key = "" if name == "Global" else name.split(".", 1)[1] if "." in name else ""
-        macs[key] = sum(by_op.values()) // 2
     calls: dict[nn.Module, int] = {}
     for module, _, _ in records:
         calls[module] = calls.get(module, 0) + 1
     rows = []
     for module, in_shape, out_shape in records:
         name = names.get(module, "")
-        rows.append(LayerRow(
-            name=name, kind=layer_kind(module), filter_shape=_filter_shape(module, in_shape),
-            stride=_stride(module, in_shape, out_shape), input_shape=in_shape, output_shape=out_shape,
-            params=sum(p.numel() for p in module.parameters(recurse=False)),
-            macs=macs.get(name, 0) // calls[module],
-        ))
+        rows.append(
+            LayerRow(
+                name=name,
+                kind=layer_kind(module),
+                filter_shape=_filter_shape(module, in_shape),
+                stride=_stride(module, in_shape, out_shape),
+                input_shape=in_shape,
+                output_shape=out_shape,
+                params=sum(p.numel() for p in module.parameters(recurse=False)),
+                macs=macs.get(name, 0) // calls[module],
+            )
+        )
     return LayerTable(rows, columns)

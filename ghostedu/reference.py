@@ -8,57 +8,63 @@ independent convolutions; ``groups == C_in`` is the depthwise convolution.
 The results equal ``F.conv1d``/``F.conv2d`` with zero padding, up to float
 rounding (the sums run in another order).
 """
+
 from __future__ import annotations
 
-import numbers
-from typing import Sequence, Union
+import math
+from collections.abc import Sequence
+from typing import Union
 
 import torch
 import torch.nn.functional as F
+from torch import Tensor
+
+from .checks import check_input, check_int, check_ints
 
 __all__ = ["conv1d", "conv2d", "conv1d_loops"]
 
 IntOrPair = Union[int, Sequence[int]]
 
 
-def _per_axis(func: str, name: str, value: IntOrPair, dims: int, minimum: int) -> tuple[int, ...]:
-    """An int or one int per spatial axis, checked; a ValueError naming ``func`` otherwise."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
-    if len(values) != dims or any(
-        isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum for v in values
-    ):
-        what = "an int" if dims == 1 else f"an int or {dims} ints"
-        raise ValueError(f"{func}: expected {name} to be {what} >= {minimum}, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def _check(func: str, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-           groups: int, dims: int) -> None:
+def _check(func: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, dims: int) -> None:
     """Shapes that fit together: x ``(N, C_in, *spatial)``, weight ``(C_out, C_in/groups, *kernel)``."""
-    letters = "L" if dims == 1 else "H, W"
-    if x.dim() != dims + 2:
-        raise ValueError(f"{func}: expected x of shape (N, C_in, {letters}), got shape {tuple(x.shape)}")
+    check_input(func, x, dims + 2)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if not (isinstance(t, Tensor) or (name == "bias" and t is None)):
+            raise TypeError(f"{func}: expected {name} to be a torch.Tensor, got {type(t).__name__}")
     if weight.dim() != dims + 2:
         kernel = "k" if dims == 1 else "kH, kW"
-        raise ValueError(f"{func}: expected weight of shape (C_out, C_in/groups, {kernel}), "
-                         f"got shape {tuple(weight.shape)}")
-    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
-        raise ValueError(f"{func}: expected groups to be an int >= 1, got {groups!r}")
+        raise ValueError(
+            f"{func}: expected weight of shape (C_out, C_in/groups, {kernel}), got shape {tuple(weight.shape)}"
+        )
+    check_int(func, "groups", groups)
     c_in, c_out = x.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
-        raise ValueError(f"{func}: expected C_in and C_out divisible by groups={groups}, "
-                         f"got C_in={c_in}, C_out={c_out}")
+        raise ValueError(
+            f"{func}: expected C_in and C_out divisible by groups={groups}, got C_in={c_in}, C_out={c_out}"
+        )
     if weight.shape[1] != c_in // groups:
-        raise ValueError(f"{func}: expected weight.shape[1] == C_in/groups = {c_in}/{groups} = {c_in // groups}, "
-                         f"got weight of shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"{func}: expected weight.shape[1] == C_in/groups = {c_in}/{groups} = {c_in // groups}, "
+            f"got weight of shape {tuple(weight.shape)}"
+        )
     if bias is not None and tuple(bias.shape) != (c_out,):
         raise ValueError(f"{func}: expected bias of shape ({c_out},), got shape {tuple(bias.shape)}")
     if weight.dtype != x.dtype:
         raise ValueError(f"{func}: expected weight with the dtype of x ({x.dtype}), got {weight.dtype}")
 
 
-def _windows(func: str, x: torch.Tensor, kernel: tuple[int, ...], stride: tuple[int, ...],
-             padding: tuple[int, ...], dilation: tuple[int, ...]) -> torch.Tensor:
+def _settings(f: str, stride, padding, dilation, dims: int) -> tuple[tuple[int, ...], ...]:
+    """Stride, padding and dilation as one int per spatial axis, checked."""
+    return (
+        check_ints(f, "stride", stride, dims, 1),
+        check_ints(f, "padding", padding, dims, 0),
+        check_ints(f, "dilation", dilation, dims, 1),
+    )
+
+
+def _windows(func: str, x: Tensor, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
+             dilation: tuple[int, ...]) -> Tensor:  # fmt: skip
     """Every window of x: ``(N, C, *spatial)`` -> ``(N, C, *out, *kernel)``.
 
     Each output position gets a copy-free view of the input samples its kernel
@@ -79,30 +85,35 @@ def _windows(func: str, x: torch.Tensor, kernel: tuple[int, ...], stride: tuple[
     return x[(...,) + tuple(slice(None, None, d) for d in dilation)]
 
 
-def conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: int = 1,
-           padding: int = 0, dilation: int = 1, groups: int = 1) -> torch.Tensor:
+def _conv(f: str, x: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation, groups: int,
+          dims: int) -> Tensor:  # fmt: skip
+    """The convolution of :func:`conv1d` and :func:`conv2d`, for ``dims`` spatial axes."""
+    _check(f, x, weight, bias, groups, dims)
+    s, p, d = _settings(f, stride, padding, dilation, dims)
+    n, c_in, c_out, kernel = x.shape[0], x.shape[1], weight.shape[0], tuple(weight.shape[2:])
+    win = _windows(f, x, kernel, s, p, d)  # (N, C_in, *out, *kernel)
+    out_size = win.shape[2 : 2 + dims]
+    # Every position of the output, and every tap of the kernel, along one axis each.
+    win = win.reshape(n, groups, c_in // groups, math.prod(out_size), math.prod(kernel))
+    w = weight.reshape(groups, c_out // groups, c_in // groups, math.prod(kernel))
+    # Per group g: output channel o at position p sums input channel c times tap j.
+    out = torch.einsum("ngcpj,gocj->ngop", win, w).reshape(n, c_out, *out_size)
+    return out if bias is None else out + bias.view(c_out, *(1,) * dims)
+
+
+def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0,
+           dilation: int = 1, groups: int = 1) -> Tensor:  # fmt: skip
     """1D convolution (cross-correlation, as in PyTorch), like ``F.conv1d``.
 
     x ``(N, C_in, L)``, weight ``(C_out, C_in/groups, k)``, bias ``(C_out,)`` ->
     ``(N, C_out, L_out)`` with ``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1``.
     Chapter "Convolution arithmetic".
     """
-    f = "conv1d"
-    _check(f, x, weight, bias, groups, dims=1)
-    (s,), (p,), (d,) = (_per_axis(f, n, v, 1, m) for n, v, m in
-                        (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
-    n, c_in, _ = x.shape
-    c_out, _, k = weight.shape
-    win = _windows(f, x, (k,), (s,), (p,), (d,))           # (N, C_in, L_out, k)
-    win = win.reshape(n, groups, c_in // groups, win.shape[2], k)
-    w = weight.reshape(groups, c_out // groups, c_in // groups, k)
-    # Per group g: output channel o at position l sums input channel c times tap j.
-    out = torch.einsum("ngclj,gocj->ngol", win, w).reshape(n, c_out, -1)
-    return out if bias is None else out + bias[:, None]
+    return _conv("conv1d", x, weight, bias, stride, padding, dilation, groups, dims=1)
 
 
-def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: IntOrPair = 1,
-           padding: IntOrPair = 0, dilation: IntOrPair = 1, groups: int = 1) -> torch.Tensor:
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1, padding: IntOrPair = 0,
+           dilation: IntOrPair = 1, groups: int = 1) -> Tensor:  # fmt: skip
     """2D convolution (cross-correlation, as in PyTorch), like ``F.conv2d``.
 
     x ``(N, C_in, H, W)``, weight ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)``
@@ -110,22 +121,11 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     stride, padding and dilation (an int means the same on both axes).
     Chapter "Convolution arithmetic".
     """
-    f = "conv2d"
-    _check(f, x, weight, bias, groups, dims=2)
-    s, p, d = (_per_axis(f, n, v, 2, m) for n, v, m in
-               (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
-    n, c_in, _, _ = x.shape
-    c_out, _, kh, kw = weight.shape
-    win = _windows(f, x, (kh, kw), s, p, d)                # (N, C_in, H_out, W_out, kH, kW)
-    h_out, w_out = win.shape[2], win.shape[3]
-    win = win.reshape(n, groups, c_in // groups, h_out, w_out, kh, kw)
-    w = weight.reshape(groups, c_out // groups, c_in // groups, kh, kw)
-    out = torch.einsum("ngchwij,gocij->ngohw", win, w).reshape(n, c_out, h_out, w_out)
-    return out if bias is None else out + bias[:, None, None]
+    return _conv("conv2d", x, weight, bias, stride, padding, dilation, groups, dims=2)
 
 
-def conv1d_loops(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: int = 1,
-                 padding: int = 0, dilation: int = 1) -> torch.Tensor:
+def conv1d_loops(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0,
+                 dilation: int = 1) -> Tensor:  # fmt: skip
     """The definition, one multiply at a time (no groups; slow, for reading).
 
     ``out[n, o, t] = bias[o] + sum_c sum_j weight[o, c, j] * x_padded[n, c, t*s + j*d]``
@@ -134,15 +134,16 @@ def conv1d_loops(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | Non
     """
     f = "conv1d_loops"
     _check(f, x, weight, bias, groups=1, dims=1)
-    (s,), (p,), (d,) = (_per_axis(f, n, v, 1, m) for n, v, m in
-                        (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
+    (s,), (p,), (d,) = _settings(f, stride, padding, dilation, dims=1)
     n_batch, c_in, length = x.shape
     c_out, _, k = weight.shape
     xp = F.pad(x, (p, p))
     l_out = (length + 2 * p - d * (k - 1) - 1) // s + 1
     if l_out < 1:
-        raise ValueError(f"{f}: expected the kernel (spanning {d * (k - 1) + 1}) to fit in the padded "
-                         f"length {length + 2 * p}, got output length {l_out}")
+        raise ValueError(
+            f"{f}: expected the kernel (spanning {d * (k - 1) + 1}) to fit in the padded "
+            f"length {length + 2 * p}, got output length {l_out}"
+        )
     out = x.new_zeros(n_batch, c_out, l_out)
     for n in range(n_batch):
         for o in range(c_out):

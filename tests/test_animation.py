@@ -1,4 +1,6 @@
-"""ghostedu.viz.animation: the pictures are drawn from the same arithmetic that computes the shapes."""
+"""ghostedu.shapes.windows and ghostedu.viz.animation: the pictures are drawn from the same arithmetic that
+computes the shapes."""
+
 import re
 
 import matplotlib
@@ -12,13 +14,21 @@ from IPython.display import HTML
 from matplotlib import animation
 from torch import nn
 
-from ghostedu.shapes import conv_output_length, receptive_field
-from ghostedu.viz import (animate_conv1d, animate_conv2d, animate_grouped_conv1d, conv_windows_1d, dependency_mask,
-                          offline_jshtml, plot_dependency_masks, plot_receptive_field_1d, stack_dependencies)
+from ghostedu.shapes import conv_output_length, conv_windows_1d, dependency_mask, receptive_field, stack_dependencies
+from ghostedu.viz import (
+    animate_conv1d,
+    animate_conv2d,
+    animate_grouped_conv1d,
+    offline_jshtml,
+    plot_dependency_masks,
+    plot_receptive_field_1d,
+)
 
 
-@pytest.mark.parametrize("length,k,s,p,d", [(7, 3, 1, 0, 1), (7, 3, 2, 1, 1), (10, 3, 4, 0, 1), (9, 3, 1, 2, 2),
-                                             (12, 4, 3, 1, 2), (5, 1, 1, 0, 1)])
+@pytest.mark.parametrize(
+    "length,k,s,p,d",
+    [(7, 3, 1, 0, 1), (7, 3, 2, 1, 1), (10, 3, 4, 0, 1), (9, 3, 1, 2, 2), (12, 4, 3, 1, 2), (5, 1, 1, 0, 1)],
+)
 def test_windows_are_the_convolution(length, k, s, p, d):
     windows = conv_windows_1d(length, k, s, p, d)
     assert len(windows) == conv_output_length(length, k, s, p, d)
@@ -48,15 +58,19 @@ def test_animations_have_one_frame_per_output():
 def test_animation_errors_name_the_function_and_value():
     with pytest.raises(ValueError, match=r"animate_conv2d: this setting has 25 output positions.*max_frames=20"):
         animate_conv2d(7, 3)
-    with pytest.raises(ValueError, match=r"animate_grouped_conv1d: expected in_channels and out_channels "
-                                         r"divisible by groups=2, got in_channels=3"):
+    with pytest.raises(
+        ValueError,
+        match=r"animate_grouped_conv1d: expected in_channels and out_channels "
+        r"divisible by groups=2, got in_channels=3",
+    ):
         animate_grouped_conv1d(in_channels=3, out_channels=4, groups=2)
-    with pytest.raises(ValueError, match=r"animate_conv1d: expected stride to be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"animate_conv1d: expected stride to be an integer >= 1, got 0"):
         animate_conv1d(7, 3, stride=0)
 
 
-@pytest.mark.parametrize("layers", [[(3, 1)] * 3, [(3, 1, 1), (3, 1, 2), (3, 1, 4)], [(7, 2), (3, 2), (3, 1)],
-                                    [(3, 1, 2)] * 3])
+@pytest.mark.parametrize(
+    "layers", [[(3, 1)] * 3, [(3, 1, 1), (3, 1, 2), (3, 1, 4)], [(7, 2), (3, 2), (3, 1)], [(3, 1, 2)] * 3]
+)
 def test_dependency_span_is_the_receptive_field(layers):
     levels = stack_dependencies(layers, 64)
     assert len(levels[-1]) == 1 and len(levels) == len(layers) + 1
@@ -80,7 +94,7 @@ def test_dependency_mask_matches_the_index_sets():
     one_axis[stack_dependencies(list(net), 31)[0]] = True
     assert torch.equal(mask, one_axis[:, None] & one_axis[None, :])
     counts = dependency_mask(net, (1, 1, 31, 31), counts=True)
-    assert counts.sum().item() == 9 ** 3  # all-ones weights: the gradient counts the paths
+    assert counts.sum().item() == 9**3  # all-ones weights: the gradient counts the paths
 
 
 def test_figures_have_titles_and_labels():
@@ -89,3 +103,15 @@ def test_figures_have_titles_and_labels():
     assert "depends on 15 of the 15" in ax.get_title() and ax.get_xlabel()
     fig = plot_dependency_masks([torch.ones(5, 5)], ["ones"], suptitle="t")
     assert fig.axes[0].get_xlabel() and "25 input pixels" in fig.axes[0].get_title()
+
+
+def test_the_same_animation_gives_the_same_html():
+    """The player's ids come from the content, not from a random uuid: a re-run changes nothing."""
+    first = animate_conv1d(7, 3, stride=2, padding=1).data
+    again = animate_conv1d(7, 3, stride=2, padding=1).data
+    other = animate_conv1d(7, 3, stride=1, padding=1).data
+    assert first == again
+    assert re.search(r"_anim_img[0-9a-f]{32}", first)
+    assert first != other
+    ids = {re.search(r"_anim_img([0-9a-f]{32})", html).group(1) for html in (first, other)}
+    assert len(ids) == 2

@@ -2,18 +2,28 @@
 
 Its timings are not checked (they vary by machine); its parameter and multiply-add columns are.
 """
+
 import pathlib
 import subprocess
 import sys
+
+import pytest
 
 from benchmarks.layers import LAYERS, cases, run_case
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # runs the timing script in a fresh Python
 def test_quick_run_prints_a_row_per_layer():
-    out = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--quick", "--min-run-time", "0.01",
-                          "--device", "cpu"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.layers", "--quick", "--min-run-time", "0.01", "--device", "cpu"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     lines = out.splitlines()
     assert lines[0].startswith("ghostedu layers vs standard convolutions -- CPU: ") and "device: cpu" in lines[0]
     rows = [line for line in lines if line.split(" ", 1)[0] in LAYERS]

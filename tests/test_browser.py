@@ -3,9 +3,12 @@
 `make test` builds the book (``jupyter-book build . -W -n --keep-going``) before pytest runs; this test
 serves ``_build/html`` on 127.0.0.1 and checks every page of the table of contents: no JavaScript error
 in the console, no request leaving 127.0.0.1 (the book works offline), every image drawn with a
-non-zero size, every formula typeset by MathJax. The search page must find "depthwise". One screenshot
-per page goes to ``_build/screenshots/`` for a person to look at.
+non-zero size, every formula typeset by MathJax, no code block wider than its column (it would scroll
+sideways). The search page must find "depthwise". One screenshot per page goes to
+``_build/screenshots/`` for a person to look at. The Chinese edition's pages (``_build/html/zh``) get
+the same checks, its search must find Chinese terms, and its Chinese text must be drawn in a CJK font.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,6 +22,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # drives headless Chromium over every page of the built book
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -26,8 +31,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking"]
 
 if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)",
-                allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)", allow_module_level=True
+    )
 
 
 def toc_pages() -> list[str]:
@@ -58,8 +64,9 @@ PAGES = toc_pages()
 def built():
     """The built book; a clear failure when it is not there."""
     if not (HTML / "index.html").is_file():
-        pytest.fail(f"{HTML} is missing: build the book first (`make test` does it: "
-                    "jupyter-book build . -W -n --keep-going)")
+        pytest.fail(
+            f"{HTML} is missing: build the book first (`make test` does it: jupyter-book build . -W -n --keep-going)"
+        )
     return HTML
 
 
@@ -94,12 +101,21 @@ class PageLog:
     def __init__(self, page, origin: str):
         self.errors: list[str] = []
         self.outside: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text} ({m.location.get('url')})"))
+        page.on(
+            "console",
+            lambda m: m.type == "error" and self.errors.append(f"console: {m.text} ({m.location.get('url')})"),
+        )
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
-        page.on("request", lambda r: urlparse(r.url).scheme in ("http", "https")
-                and not r.url.startswith(origin) and self.outside.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                urlparse(r.url).scheme in ("http", "https")
+                and not r.url.startswith(origin)
+                and self.outside.append(r.url)
+            ),
+        )
 
 
 def open_page(browser, site: str, path: str):
@@ -107,15 +123,19 @@ def open_page(browser, site: str, path: str):
     log = PageLog(page, site)
     page.goto(f"{site}/{path}", wait_until="load")
     # MathJax 3 resolves startup.promise once the page's formulas are typeset.
-    page.evaluate("async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise) "
-                  "await MathJax.startup.promise; }")
+    page.evaluate(
+        "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise) "
+        "await MathJax.startup.promise; }"
+    )
     return page, log
 
 
 MATH_STATE = """() => {
   const math = [...document.querySelectorAll('.math')];
-  const untypeset = math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80));
-  const errors = [...document.querySelectorAll('mjx-merror')].map(el => el.getAttribute('data-mjx-error') || el.textContent);
+  const untypeset = math.filter(el => !el.querySelector('mjx-container'))
+    .map(el => el.textContent.slice(0, 80));
+  const errors = [...document.querySelectorAll('mjx-merror')]
+    .map(el => el.getAttribute('data-mjx-error') || el.textContent);
   // Visible prose only: code, outputs shown as text, and scripts may hold TeX-like text on purpose.
   const body = document.querySelector('main') || document.body;
   const clone = body.cloneNode(true);
@@ -136,18 +156,34 @@ IMAGE_STATE = """() => [...document.querySelectorAll('img')].map(img => {
 EXPAND = """() => {
   document.querySelectorAll('details').forEach(d => d.open = true);
   document.querySelectorAll('.toggle-hidden').forEach(el => el.classList.remove('toggle-hidden'));
-  document.querySelectorAll('button.toggle-button').forEach(b => { if (b.getAttribute('aria-expanded') === 'false') b.click(); });
+  document.querySelectorAll('button.toggle-button')
+    .forEach(b => { if (b.getAttribute('aria-expanded') === 'false') b.click(); });
+}"""
+
+# Code blocks (notebook cells and fenced code) that are wider than the page's column scroll sideways:
+# a reader on a laptop cannot see the end of the line. Measured after the fonts are loaded.
+WIDE_CODE = """async () => {
+  await document.fonts.ready;
+  return [...document.querySelectorAll('article div.cell_input pre, article div.highlight pre')]
+    .filter(pre => !pre.closest('div.cell_output, div.output'))
+    .filter(pre => pre.scrollWidth > pre.clientWidth)
+    .map(pre => ({overflow: pre.scrollWidth - pre.clientWidth,
+                  line: pre.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '')}));
 }"""
 
 RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|\$\\[A-Za-z]+")
 
 
 def test_every_toc_page_is_built(built):
-    missing = [p for p in PAGES if not (HTML / f"{p}.html").is_file()]
+    missing = [p for p in EDITION_PAGES if not (HTML / f"{p}.html").is_file()]
     assert not missing, f"pages of _toc.yml missing from {HTML}: {missing} (rebuild the book)"
 
 
-@pytest.mark.parametrize("docname", PAGES)
+# The Chinese edition (_build/html/zh, built by `make test` too) is checked page by page the same way.
+EDITION_PAGES = PAGES + [f"zh/{p}" for p in PAGES]
+
+
+@pytest.mark.parametrize("docname", EDITION_PAGES)
 def test_page(browser, site, docname):
     page, log = open_page(browser, site, f"{docname}.html")
     try:
@@ -157,6 +193,7 @@ def test_page(browser, site, docname):
         page.evaluate(EXPAND)
         page.wait_for_timeout(100)
         images = page.evaluate(IMAGE_STATE)
+        wide = page.evaluate(WIDE_CODE)
     finally:
         page.close()
     assert not log.errors, f"{docname}: JavaScript console errors:\n" + "\n".join(log.errors)
@@ -166,15 +203,24 @@ def test_page(browser, site, docname):
     assert math["containers"] >= math["n"], f"{docname}: {math['n']} formulas but {math['containers']} typeset"
     raw = RAW_TEX.findall(math["text"])
     assert not raw, f"{docname}: raw TeX left in the text: {raw[:5]}"
-    bad = [img for img in images if not (img["complete"] and img["natural"] > 0)
-           or img["content"] and not (img["width"] > 0 and img["height"] > 0)]
+    bad = [
+        img
+        for img in images
+        if not (img["complete"] and img["natural"] > 0)
+        or img["content"]
+        and not (img["width"] > 0 and img["height"] > 0)
+    ]
     assert not bad, f"{docname}: images that are missing or drawn with zero size: {bad}"
+    assert not wide, f"{docname}: code blocks wider than the page (they scroll sideways): {wide[:5]}"
 
 
 def test_math_is_typeset_where_the_source_has_math(browser, site):
     """A page with formulas in its source gets MathJax's output (guards against MathJax not loading at all)."""
-    with_math = [p for p in PAGES if (ROOT / f"{p}.md").is_file()
-                 and re.search(r"\$[^$\n]+\$", (ROOT / f"{p}.md").read_text(encoding="utf-8"))]
+    with_math = [
+        p
+        for p in PAGES
+        if (ROOT / f"{p}.md").is_file() and re.search(r"\$[^$\n]+\$", (ROOT / f"{p}.md").read_text(encoding="utf-8"))
+    ]
     assert with_math, "no Markdown page with $...$ math to check"
     page, log = open_page(browser, site, f"{with_math[0]}.html")
     try:
@@ -211,7 +257,7 @@ def test_no_page_loads_anything_from_the_network(built):
                 continue  # <link rel="canonical"> etc. load nothing
             offenders.setdefault(str(path.relative_to(HTML)), []).append(text[:120])
     assert not offenders, offenders
-    mathjax = (HTML / "_static" / "mathjax" / "tex-chtml.js")
+    mathjax = HTML / "_static" / "mathjax" / "tex-chtml.js"
     assert mathjax.is_file(), "MathJax is not served from the book's _static folder"
 
 
@@ -234,8 +280,7 @@ def test_api_reference_documents_every_module(built):
     import ghostedu
 
     api = HTML / "api.html"
-    if "api" not in PAGES:
-        pytest.skip("api.md is not in _toc.yml yet")
+    assert "api" in PAGES, "api.md is not in _toc.yml"
     documented = set(re.findall(r'id="module-([\w.]+)"', api.read_text(encoding="utf-8")))
     missing = []
     for info in pkgutil.walk_packages(ghostedu.__path__, "ghostedu."):
@@ -245,8 +290,11 @@ def test_api_reference_documents_every_module(built):
             continue
         parent = info.name.rsplit(".", 1)[0]
         module = importlib.import_module(info.name)
-        public = [n for n, v in vars(module).items() if not n.startswith("_")
-                  and getattr(v, "__module__", None) == info.name and callable(v)]
+        public = [
+            n
+            for n, v in vars(module).items()
+            if not n.startswith("_") and getattr(v, "__module__", None) == info.name and callable(v)
+        ]
         exported = set(getattr(importlib.import_module(parent), "__all__", []))
         if parent not in documented or not set(public) & exported:
             missing.append(info.name)
@@ -266,6 +314,83 @@ def test_notebook_pages_have_download_and_launch_buttons(built):
         assert re.search(rf'href="[^"]*_sources/{re.escape(docname)}\.ipynb"', text), f"{docname}: no .ipynb download"
         assert (HTML / "_sources" / f"{docname}.ipynb").is_file(), docname
         if repo:
-            assert f"colab.research.google.com/github/{urlparse(repo).path.strip('/')}/blob/" in text, \
+            assert f"colab.research.google.com/github/{urlparse(repo).path.strip('/')}/blob/" in text, (
                 f"{docname}: no Colab launch link"
+            )
             assert "mybinder.org/v2/gh/" in text and f"{name}.ipynb" in text, f"{docname}: no Binder launch link"
+
+
+# --- the Chinese edition ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, page", [("深度可分离", "chapters/04_depthwise"), ("空洞卷积", "chapters/03_dilated")])
+def test_chinese_search_finds_the_chapter(browser, site, query, page):
+    search, log = open_page(browser, site, f"zh/search.html?q={query}")
+    try:
+        search.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        results = search.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
+    finally:
+        search.close()
+    assert not log.errors, "\n".join(log.errors)
+    assert any(f"zh/{page}.html" in url for url in results), f"searching {query!r} found {results}"
+
+
+# A font drawn for Chinese: the names the Chinese edition's style sheet lists, and the CJK fonts
+# Linux distributions ship (a fallback such as DejaVu has no Chinese glyphs).
+CJK_FONT = re.compile(
+    r"PingFang|Hiragino|YaHei|Noto (Sans|Serif) (CJK|SC)|Source Han|WenQuanYi|"
+    r"WQY|Droid Sans Fallback|AR PL|SimSun|SimHei|Heiti",
+    re.I,
+)
+
+
+# Characters a Latin font lacks and a CJK font must draw: ideographs, CJK punctuation (、。) and
+# full-width forms (，：；（）). Curly quotes are left out: Latin fonts have them.
+CJK_CHARS = r"\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+# For the paragraph and each element inside it: how many such characters its own text holds, and how
+# many lie within two levels of it (its text and its child elements' text). Chromium's
+# CSS.getPlatformFontsForNode reports the fonts of exactly that text ("Iterate upto two layers deep"
+# in inspector_css_agent.cc), so a link's words (p > a > span > text) are asked of the span.
+CJK_COUNTS = (
+    "p => { const re = /[" + CJK_CHARS + "]/g;"
+    " const own = el => [...el.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)"
+    ".reduce((k, n) => k + (n.data.match(re) || []).length, 0);"
+    " return [p, ...p.querySelectorAll('*')].map(el => ({tag: el.tagName.toLowerCase(), own: own(el),"
+    " near: own(el) + [...el.children].reduce((k, c) => k + own(c), 0)})); }"
+)
+
+
+@pytest.mark.parametrize("docname", ["zh/intro", "zh/notation", "zh/glossary", "zh/license"])
+def test_chinese_text_is_drawn_in_a_cjk_font(browser, site, docname):
+    """Ask the browser (CSS.getPlatformFontsForNode) which fonts drew the first paragraph's Chinese,
+    its links' words included."""
+    page, log = open_page(browser, site, f"{docname}.html")
+    try:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article p"})["nodeId"]
+        text = page.eval_on_selector("article p", "p => p.textContent")
+        counts = page.eval_on_selector("article p", CJK_COUNTS)
+        # The same elements in the same (document) order as querySelectorAll above.
+        nodes = [node, *cdp.send("DOM.querySelectorAll", {"nodeId": node, "selector": "*"})["nodeIds"]]
+        assert len(nodes) == len(counts), f"{docname}: the paragraph changed while it was read"
+        drawn = [
+            (c, cdp.send("CSS.getPlatformFontsForNode", {"nodeId": n})["fonts"])
+            for n, c in zip(nodes, counts)
+            if c["own"]
+        ]
+    finally:
+        page.close()
+    assert counts[0]["own"], f"{docname}: the first paragraph is not Chinese (its words, links aside): {text[:80]}"
+    wrong = []
+    for count, fonts in drawn:
+        cjk = sum(
+            f["glyphCount"]
+            for f in fonts
+            if CJK_FONT.search(f["familyName"]) or CJK_FONT.search(f.get("postScriptName", ""))
+        )
+        if cjk < count["near"]:
+            wrong.append(f"<{count['tag']}>: {count['near']} Chinese characters, {cjk} drawn in a CJK font: {fonts}")
+    assert not wrong, f"{docname}: Chinese characters not drawn in a CJK font:\n" + "\n".join(wrong)

@@ -1,4 +1,5 @@
 """ghostedu.counting.layer_table: MobileNets' Table 1 regenerated from the model."""
+
 import torch
 from torch import nn
 
@@ -17,7 +18,11 @@ def test_mobilenet_v1_table_matches_paper_layout_and_totals():
     assert table.total_params + bn_params == count_params(model) == 4_231_976
     first, last = table[0], table[-1]
     assert (first.filter_shape, first.stride, first.input_shape, first.output_shape) == (
-        "3x3x3x32", 2, (1, 3, 224, 224), (1, 32, 112, 112))
+        "3x3x3x32",
+        2,
+        (1, 3, 224, 224),
+        (1, 32, 112, 112),
+    )
     assert last.filter_shape == "1024x1000" and last.params == 1024 * 1000 + 1000
     assert table[-2].filter_shape == "pool 7x7" and table[-2].stride == "global"
     by_kind = table.totals_by_kind()
@@ -42,7 +47,9 @@ def test_row_intensity_and_rendering():
     text = str(table)
     assert "conv dw" in text and "3x3x32 dw" in text and "32x112x112" in text
     assert table._repr_html_().startswith("<table>")
-    assert "MACs/byte" in str(table.with_columns("type", "MACs/byte"))
+    header = text.splitlines()[0].split()
+    assert header[-2:] == ["params", "multiply-adds"]  # the book's name for flop_counter's count
+    assert "multiply-adds/byte" in str(table.with_columns("type", "multiply-adds/byte"))
 
 
 def test_root_layer_gets_its_macs():

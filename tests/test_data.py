@@ -1,4 +1,5 @@
 """Tests of ghostedu.data: generated bearing vibration and shape images."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -244,8 +245,8 @@ def test_image_dataset_tensors():
     [
         ({"n_per_class": -1}, "shapes_images: expected n_per_class to be an integer >= 1, got -1"),
         ({"n_per_class": 2, "size": 4}, "shapes_images: expected size to be an integer >= 8, got 4"),
-        ({"n_per_class": 2, "noise": -0.1}, "shapes_images: expected noise to be >= 0, got -0.1"),
-        ({"n_per_class": 2, "noise": "lots"}, "shapes_images: expected noise to be a finite number, got 'lots'"),
+        ({"n_per_class": 2, "noise": -0.1}, "shapes_images: expected noise to be a number >= 0, got -0.1"),
+        ({"n_per_class": 2, "noise": "lots"}, "shapes_images: expected noise to be a number >= 0, got 'lots'"),
     ],
 )
 def test_images_bad_input_raises(kwargs, message):

@@ -1,4 +1,5 @@
 """ghostnet_table regenerates the GhostNet paper's architecture table (Table 1) from the model."""
+
 from ghostedu.models import GHOSTNET_CONFIG, GhostNet, ghostnet, ghostnet_table
 
 
@@ -8,10 +9,18 @@ def test_table_follows_the_configuration():
     rows = list(table)
     bottlenecks = [r for r in rows if r["operator"] == "G-bneck"]
     config = [row for stage in GHOSTNET_CONFIG for row in stage]
-    assert [(r["#exp"], r["#out"], r["SE"], r["stride"]) for r in bottlenecks] == \
-        [(exp, out, se > 0, s) for _, exp, out, se, s in config]
-    assert rows[0] == {"stage": "stem", "input": "224²×3", "operator": "Conv2d 3×3", "#exp": None,
-                       "#out": 16, "SE": False, "stride": 2}
+    assert [(r["#exp"], r["#out"], r["SE"], r["stride"]) for r in bottlenecks] == [
+        (exp, out, se > 0, s) for _, exp, out, se, s in config
+    ]
+    assert rows[0] == {
+        "stage": "stem",
+        "input": "224²×3",
+        "operator": "Conv2d 3×3",
+        "#exp": None,
+        "#out": 16,
+        "SE": False,
+        "stride": 2,
+    }
     assert [r["input"] for r in rows[-3:]] == ["7²×960", "1²×960", "1²×1280"]
     assert [r["operator"] for r in rows[-4:]] == ["Conv2d 1×1", "AvgPool 7×7", "Conv2d 1×1", "FC"]
     assert len(rows) == 1 + len(config) + 4

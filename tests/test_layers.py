@@ -1,4 +1,5 @@
 """Layers of ghostedu.layers: shapes, parameter counts (torchinfo, and by formula), bad input."""
+
 import math
 
 import pytest
@@ -6,8 +7,15 @@ import torch
 from torch import nn
 
 from ghostedu.counting import count_params
-from ghostedu.layers import (FlattenConcat, GhostBottleneck, GhostModule, SqueezeExcite, conv_dw,
-                             hard_sigmoid, make_divisible)
+from ghostedu.layers import (
+    FlattenConcat,
+    GhostBottleneck,
+    GhostModule,
+    SqueezeExcite,
+    conv_dw,
+    hard_sigmoid,
+    make_divisible,
+)
 
 
 def test_conv_dw_structure_and_count():
@@ -21,16 +29,26 @@ def test_conv_dw_structure_and_count():
     assert count_params(block) == by_formula == 2528
 
 
-@pytest.mark.parametrize("cin,cout,stride,size,expected", [(32, 64, 1, 112, 112), (32, 64, 2, 112, 56), (8, 4, 2, 7, 4)])
+@pytest.mark.parametrize(
+    "cin,cout,stride,size,expected", [(32, 64, 1, 112, 112), (32, 64, 2, 112, 56), (8, 4, 2, 7, 4)]
+)
 def test_conv_dw_shapes(cin, cout, stride, size, expected):
     out = conv_dw(cin, cout, stride)(torch.randn(2, cin, size, size))
     assert out.shape == (2, cout, expected, expected)
 
 
-@pytest.mark.parametrize("args,word", [((0, 64), "filter_in"), ((32, -1), "filter_out"), ((32, 64, 0), "stride"),
-                                       ((32.0, 64), "filter_in"), ((32, 64, True), "stride")])
+@pytest.mark.parametrize(
+    "args,word",
+    [
+        ((0, 64), "filter_in"),
+        ((32, -1), "filter_out"),
+        ((32, 64, 0), "stride"),
+        ((32.0, 64), "filter_in"),
+        ((32, 64, True), "stride"),
+    ],
+)
 def test_conv_dw_rejects_bad_arguments(args, word):
-    with pytest.raises(ValueError, match=rf"conv_dw: expected {word} to be a positive integer, got"):
+    with pytest.raises(ValueError, match=rf"conv_dw: expected {word} to be an integer >= 1, got"):
         conv_dw(*args)
 
 

@@ -1,4 +1,5 @@
-"""Whole models: the paper numbers, official checkpoint layout, the seed's Net."""
+"""Whole models: the paper numbers, official checkpoint layout, the Q&A page's Net."""
+
 import json
 from pathlib import Path
 
@@ -28,8 +29,9 @@ def test_ghostnet_state_dict_matches_official_manifest():
     assert len(sd) == len(entries) == 512
     assert [(k, list(v.shape)) for k, v in sd.items()] == [(k, s) for k, s in entries]
     # A checkpoint with exactly these keys and shapes loads strictly.
-    fake = {k: torch.zeros(s, dtype=torch.long if k.endswith("num_batches_tracked") else torch.float32)
-            for k, s in entries}
+    fake = {
+        k: torch.zeros(s, dtype=torch.long if k.endswith("num_batches_tracked") else torch.float32) for k, s in entries
+    }
     ghostnet().load_state_dict(fake, strict=True)
 
 
@@ -53,8 +55,12 @@ def test_mobilenet_v1_numbers():
 def test_net_counts_and_outputs():
     net = Net().eval()
     # conv1 + BN + three branches (64->64->128->256 with kernel k) + fc
-    by_formula = (64 * 32 + 64) + 2 * 64 + sum(
-        (64 * 64 * k + 64) + (64 * 128 * k + 128) + (128 * 256 * k + 256) for k in (3, 5, 7)) + (768 * 4 + 4)
+    by_formula = (
+        (64 * 32 + 64)
+        + 2 * 64
+        + sum((64 * 64 * k + 64) + (64 * 128 * k + 128) + (128 * 256 * k + 256) for k in (3, 5, 7))
+        + (768 * 4 + 4)
+    )
     assert count_params(net) == by_formula == 682_500
     x = torch.randn(3, 1, 1024)
     probs = net(x)
@@ -66,7 +72,7 @@ def test_net_counts_and_outputs():
         assert net(torch.randn(1, 1, length)).shape == (1, 4)
 
 
-def test_net_attribute_names_are_the_seed_s():
+def test_net_attribute_names_are_those_of_the_qa_page():
     names = [n for n, _ in Net().named_children()]
     for k in (3, 5, 7):
         for i in (1, 2, 3):
@@ -79,6 +85,46 @@ def test_net_rejects_wrong_length_clearly():
         Net()(torch.randn(1, 1, 2048))
     msg = str(err.value)
     assert "fc expects 768" in msg and "L=2048" in msg and "6,912" in msg and "1024..1151" in msg
+
+
+@pytest.mark.parametrize(
+    "length, words",
+    [
+        (1023, "pool2 gets 7 positions, fewer than its window of 8"),
+        (100, "pool3_3 gets 1 position, fewer than its window of 2"),
+        (5, "conv1 gets 5 positions (29 with its padding), fewer than its window of 32"),
+    ],
+)
+def test_net_explains_a_length_below_its_range(length, words):
+    with pytest.raises(ValueError) as err:
+        Net().logits(torch.randn(2, 1, length))
+    msg = str(err.value)
+    assert msg.startswith(f"Net: an input of length L={length} is too short: {words}; ") and "1024..1151" in msg
+
+
+def test_net_length_arithmetic_matches_running_it():
+    """fc_features (formulas, nothing run) against the features Net computes, below, in and above its range."""
+    net = Net().eval()
+    for length in (126, 127, 128, 1022, 1023, 1024, 1151, 1152, 2048):
+        try:
+            ran = net.features(torch.zeros(1, 1, length)).shape[1]
+        except RuntimeError:  # some pool has no room
+            ran = None
+        try:
+            formula = net.fc_features(length)
+        except ValueError:
+            formula = None
+        assert formula == ran, length
+    assert net.input_lengths() == range(1024, 1152)
+
+
+def test_net_length_arithmetic_follows_its_layers():
+    net = Net()
+    net.conv1 = torch.nn.Conv1d(1, 64, kernel_size=64, stride=16, padding=24)  # WDCNN's first layer
+    accepted = net.input_lengths()
+    assert accepted == range(2048, 2304) and net.fc_features(accepted.start) == 768
+    with pytest.raises(ValueError, match=r"Net accepts lengths 2048\.\.2303"):
+        net(torch.zeros(1, 1, 1024))
 
 
 def test_net_rejects_2d_model_input():

@@ -1,115 +1,132 @@
-"""Checks for the exercises of the chapters "The multi-scale 1D CNN" and "Training it on vibrations".
+"""Checks for the exercises of the chapters "The multi-scale 1D CNN" and "Training the multi-scale CNN on
+bearing vibrations".
 
 Every expected value is computed here with the library -- a forward pass of ``ghostedu.models.Net``
 with hooks, ``ghostedu.shapes.accepted_input_lengths``, ``ghostedu.data.fault_frequencies`` --
 never typed in.
 """
-from __future__ import annotations
 
-import math
+from __future__ import annotations
 
 import torch
 from torch import nn
 
 from ..data import FS, fault_frequencies
 from ..models import Net
-from ..shapes import accepted_input_lengths
-from . import ExerciseError, _fail, _ok, check_close, not_answered
+from . import _fail, _ok, as_int, check_close, check_count, not_answered, student_code
+
+# The relative tolerance of the decimal answers of the vibration chapter, as its exercises state it.
+FREQUENCY_TOLERANCE = 0.01
 
 # The stages whose output length the first exercise asks for, in order, with the module that ends each.
 _STAGES = (
-    ("conv1_len", "conv1", "the length after conv1",
-     "L_out = floor((L + 2p - k)/s) + 1 with k=32, s=8, p=12."),
-    ("pool1_len", "pool1", "the length after pool1",
-     "MaxPool1d(2, 2) halves the length, rounding down: floor((L - 2)/2) + 1."),
-    ("branch_len", "pool3_3", "the length at the end of a branch (after its third pool)",
-     "each branch keeps the length in its convolutions (padding k//2) and halves it, rounding down, "
-     "in each of its three pools."),
-    ("pool2_len", "pool2", "the length after pool2",
-     "pool2 is MaxPool1d(kernel_size=8, stride=1): floor((L - 8)/1) + 1 = L - 7."),
-    ("n_features", "concat", "the number of features entering fc",
-     "three branches, each 256 channels times the length after pool2, flattened and concatenated."),
+    ("conv1_len", "conv1", "the length after conv1", "L_out = floor((L + 2p - k)/s) + 1 with k=32, s=8, p=12."),
+    (
+        "pool1_len",
+        "pool1",
+        "the length after pool1",
+        "MaxPool1d(2, 2) halves the length, rounding down: floor((L - 2)/2) + 1.",
+    ),
+    (
+        "branch_len",
+        "pool3_3",
+        "the length at the end of a branch (after its third pool)",
+        "each branch keeps the length in its convolutions (padding k//2) and halves it, rounding down, "
+        "in each of its three pools.",
+    ),
+    (
+        "pool2_len",
+        "pool2",
+        "the length after pool2",
+        "pool2 is MaxPool1d(kernel_size=8, stride=1): floor((L - 8)/1) + 1 = L - 7.",
+    ),
+    (
+        "n_features",
+        "concat",
+        "the number of features entering fc",
+        "three branches, each 256 channels times the length after pool2, flattened and concatenated.",
+    ),
 )
 
 
-def net_stage_lengths(length: int) -> dict[str, int]:
-    """Output length of ``conv1``, ``pool1``, the kernel-3 branch's last pool, ``pool2`` (first call)
-    and the number of features after ``concat``, for one input of ``length`` samples.
+def check_lengths(conv1_len, pool1_len, branch_len, pool2_len, n_features, length: int = 2000) -> None:
+    """The length after each stage of ``Net`` for an input of ``length`` samples, checked in order.
 
-    Measured by running ``Net.features`` on zeros with forward hooks (all three branches agree).
-    """
+    The expected lengths are measured by running ``Net.features`` on zeros with forward hooks."""
     net = Net().eval()
     seen: dict[str, int] = {}
 
-    def hook(name):
-        def record(module, args, output):
-            seen.setdefault(name, output.shape[-1])
-        return record
+    def record(module: str):
+        def hook(layer, args, output) -> None:  # returns None: the output is left as it is
+            seen.setdefault(module, output.shape[-1])
 
-    handles = [getattr(net, name).register_forward_hook(hook(name)) for _, name, _, _ in _STAGES]
+        return hook
+
+    handles = [getattr(net, module).register_forward_hook(record(module)) for _, module, _, _ in _STAGES]
     try:
         with torch.no_grad():
             net.features(torch.zeros(1, 1, length))
     finally:
         for handle in handles:
             handle.remove()
-    return {key: seen[name] for key, name, _, _ in _STAGES}
-
-
-def _as_whole_number(name: str, answer, hint: str) -> int:
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
-        _fail(name, f"expected a whole number, got {answer!r}.", hint)
-    if answer != int(answer):
-        _fail(name, f"expected a whole number (a length counts positions), got {answer!r}.",
-              "the formula takes the floor of the division before adding 1.")
-    return int(answer)
-
-
-def check_lengths(conv1_len, pool1_len, branch_len, pool2_len, n_features, length: int = 2000) -> None:
-    """The length after each stage of ``Net`` for an input of ``length`` samples, checked in order."""
-    expected = net_stage_lengths(length)
-    answers = dict(conv1_len=conv1_len, pool1_len=pool1_len, branch_len=branch_len,
-                   pool2_len=pool2_len, n_features=n_features)
-    for key, _, what, hint in _STAGES:
+    answers = dict(
+        conv1_len=conv1_len, pool1_len=pool1_len, branch_len=branch_len, pool2_len=pool2_len, n_features=n_features
+    )
+    previous = None
+    for key, module, what, hint in _STAGES:
+        expected = seen[module]
+        mistakes = {
+            "conv1_len": [((length - 32) // 8 + 1, "you left out the padding: conv1 adds 12 zeros at each end.")],
+            "branch_len": [] if previous is None else [(previous / 8, "round down at each of the three pools.")],
+            "pool2_len": [] if previous is None else [(previous - 8, "add 1 for the first window: L - 8 + 1.")],
+            "n_features": []
+            if previous is None
+            else [(256 * previous, "there are three branches."), (3 * 256, "times the length after pool2.")],
+        }.get(key, [])
         name = f"{key} ({what}, L={length})"
-        if answers[key] is None:
-            raise not_answered(name)
-        value = _as_whole_number(name, answers[key], hint)
-        if value != expected[key]:
-            side = "too large" if value > expected[key] else "too small"
-            _fail(name, f"{value} is {side}.", hint)
-    _ok(f"lengths for L={length}", ", ".join(f"{key}={expected[key]:,}" for key, *_ in _STAGES))
+        check_count(name, answers[key], expected, hint, mistakes, whole_hint=hint, report=False)
+        previous = expected
+    _ok(f"lengths for L={length}")
 
 
-def net_with_conv1(kernel_size: int, stride: int, padding: int) -> Net:
-    """``Net`` whose ``conv1`` is ``Conv1d(1, 64, kernel_size, stride, padding)``; all else unchanged."""
-    net = Net()
-    net.conv1 = nn.Conv1d(in_channels=1, out_channels=64, kernel_size=kernel_size, stride=stride, padding=padding)
-    return net
+def _features(net: Net, length: int) -> int:
+    """Features ``net`` brings to ``fc`` for ``length`` samples (0 when a pool no longer fits)."""
+    try:
+        with torch.no_grad():
+            return net.features(torch.zeros(1, 1, length)).shape[-1]
+    except (RuntimeError, ValueError):  # too short: a pool's window no longer fits
+        return 0
 
 
 def check_accepted_range(shortest, longest, kernel_size: int = 64, stride: int = 16, padding: int = 24) -> None:
-    """The shortest and longest input length for which ``Net`` with a wider ``conv1`` gets 768 features."""
-    accepted = accepted_input_lengths(net_with_conv1(kernel_size, stride, padding))
-    low, high = accepted.start, accepted.stop - 1
+    """The shortest and longest input length for which ``Net`` with a wider ``conv1`` gets 768 features.
+
+    Checked by running the network at the answers and next to them (the accepted lengths are one
+    run of consecutive lengths), not by looking the answer up."""
+    net = Net().eval()
+    net.conv1 = nn.Conv1d(in_channels=1, out_channels=64, kernel_size=kernel_size, stride=stride, padding=padding)
+    wanted = net.fc.in_features
     where = f"conv1 = Conv1d(1, 64, {kernel_size}, stride={stride}, padding={padding})"
-    hint = (f"work backwards: the branches need 64..71 positions after pool1, so 128..143 after conv1; "
-            f"then solve floor((L + 2*{padding} - {kernel_size})/{stride}) + 1 = 128 (shortest) and = 143 "
-            "(longest) for L.")
-    for name, answer, value in (("shortest", shortest, low), ("longest", longest, high)):
-        label = f"{name} input length with {where}"
-        if answer is None:
-            raise not_answered(label)
-        answer = _as_whole_number(label, answer, hint)
-        if answer != value:
-            if name == "longest" and answer == value + 1:
-                detail = f"{answer} is one too many: it already gives more than 768 features."
-            elif answer > value:
-                detail = f"{answer} is too large: that length does not give exactly 768 features."
-            else:
-                detail = f"{answer} is too small: that length does not give exactly 768 features."
-            _fail(label, detail, hint)
-    _ok("accepted lengths", f"{low}..{high}, {high - low + 1} lengths, for {where}")
+    hint = (
+        f"work backwards: the branches need 64..71 positions after pool1, so 128..143 after conv1; "
+        f"then solve floor((L + 2*{padding} - {kernel_size})/{stride}) + 1 = 128 (shortest) and = 143 "
+        "(longest) for L."
+    )
+    for label, answer, step in (("shortest", shortest, -1), ("longest", longest, +1)):
+        name = f"{label} input length with {where}"
+        value = as_int(name, answer, "an input length is a whole number of samples.")
+        features = _features(net, value) if value > 0 else 0
+        if features == wanted:
+            if _features(net, value + step) == wanted:
+                other = "shorter" if step < 0 else "longer"
+                _fail(name, f"{value} gives {wanted} features, but {other} inputs do too.", hint)
+            continue
+        side = "short" if features < wanted else "long"
+        extra = ""
+        if side == "long" and step > 0 and _features(net, value - 1) == wanted:
+            extra = " The last accepted length is the one just before conv1's output reaches 144."
+        _fail(name, f"{value} is too {side}: it does not give exactly {wanted} features.", hint + extra)
+    _ok("accepted lengths")
 
 
 def check_any_length(model_class, lengths: tuple[int, ...] = (128, 1024, 1500, 2048, 4096)) -> None:
@@ -118,69 +135,112 @@ def check_any_length(model_class, lengths: tuple[int, ...] = (128, 1024, 1500, 2
     name = "AnyLengthNet"
     if model_class is None:
         raise not_answered(name)
+    if isinstance(model_class, nn.Module):
+        _fail(
+            name,
+            f"expected the class, got an instance of {type(model_class).__name__}.",
+            "pass the class itself, `AnyLengthNet`, not `AnyLengthNet()`.",
+        )
     if not (isinstance(model_class, type) and issubclass(model_class, nn.Module)):
-        _fail(name, f"expected a class (a subclass of Net), got {model_class!r}.",
-              "write `class AnyLengthNet(Net):` and replace one layer in its __init__.")
-    try:
+        _fail(
+            name,
+            f"expected a class (a subclass of Net), got {model_class!r}.",
+            "write `class AnyLengthNet(Net):` and replace one layer in its __init__.",
+        )
+    with student_code(name, f"{model_class.__name__}()"):
         model = model_class()
-    except NotImplementedError as error:
-        raise ExerciseError(f"{name}: not answered yet -- {error}") from None
     if not isinstance(model, Net):
-        _fail(name, f"expected a subclass of Net, got one of {[c.__name__ for c in model_class.__mro__[1:]]}.",
-              "inherit from Net so that its layers and forward are reused: `class AnyLengthNet(Net):`.")
+        _fail(
+            name,
+            f"expected a subclass of Net, got one of {[c.__name__ for c in model_class.__mro__[1:]]}.",
+            "inherit from Net so that its layers and forward are reused: `class AnyLengthNet(Net):`.",
+        )
     reference = Net().eval()
-    try:
+    with student_code(
+        name, "load_state_dict(Net().state_dict())", "keep every layer that has parameters as it is; only the "
+        "pooling before fc has to change."
+    ):  # fmt: skip
         model.load_state_dict(reference.state_dict())
-    except RuntimeError as error:
-        _fail(name, f"Net's parameters do not load into it: {str(error).splitlines()[0]}",
-              "keep every layer that has parameters as it is; only the pooling before fc has to change.")
     model.eval()
     x = torch.randn(2, 1, max(lengths), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         for length in lengths:
-            try:
+            with student_code(
+                name,
+                f"an input of length {length}",
+                "after the branches the length still depends on L; a pool whose output size is fixed makes it 1 "
+                "for every L.",
+            ):
                 probs = model(x[..., :length])
-            except Exception as error:  # the reader's model: report whatever it raised
-                _fail(name, f"an input of length {length} fails: {type(error).__name__}: {error}",
-                      "after the branches the length still depends on L; a pool whose output size is fixed "
-                      "(nn.AdaptiveMaxPool1d(1)) makes it 1 for every L.")
             if tuple(probs.shape) != (2, 4):
-                _fail(name, f"an input of shape (2, 1, {length}) gives shape {tuple(probs.shape)}, expected (2, 4).",
-                      "keep Net's forward: fc with 768 inputs, then the softmax.")
+                _fail(
+                    name,
+                    f"an input of shape (2, 1, {length}) gives shape {tuple(probs.shape)}, not (2, 4).",
+                    "keep Net's forward: fc with 768 inputs, then the softmax.",
+                )
         same = torch.allclose(model(x[..., :1024]), reference(x[..., :1024]), atol=1e-6)
     if not same:
-        _fail(name, "for 1024 samples its outputs differ from Net's with the same weights.",
-              "at L = 1024 each branch ends with 8 positions and pool2 takes their maximum; the replacement "
-              "must also take the maximum over all positions (AdaptiveMaxPool1d, not AdaptiveAvgPool1d).")
-    _ok(name, "lengths " + ", ".join(map(str, lengths)) + " give (2, 4); Net's outputs at 1024")
+        _fail(
+            name,
+            "for 1024 samples its outputs differ from Net's with the same weights.",
+            "at L = 1024 each branch ends with 8 positions and pool2 takes their maximum; the replacement "
+            "must also take the maximum over all positions, not their mean.",
+        )
+    _ok(name)
 
 
 def check_bpfo(bpfo_hz, rpm: float = 1797) -> None:
-    """``bpfo_hz``: the ball-pass frequency of the outer race (BPFO), in Hz, at ``rpm``."""
+    """``bpfo_hz``: the ball-pass frequency of the outer race (BPFO), in Hz, at ``rpm``, within
+    ``FREQUENCY_TOLERANCE`` (1 %)."""
     freqs = fault_frequencies(rpm)
     expected = freqs["outer_race"]
     check_close(
-        f"BPFO at {rpm:g} rpm", bpfo_hz, expected, 1e-3, unit=" Hz", fmt=lambda v: f"{v:.2f}",
-        hint="BPFO = (n/2) * (1 - (d/D) cos(phi)) * f_r, with the shaft frequency f_r = rpm/60 in Hz.",
+        f"BPFO at {rpm:g} rpm",
+        bpfo_hz,
+        expected,
+        FREQUENCY_TOLERANCE,
+        unit=" Hz",
+        fmt=lambda v: f"{v:.2f}",
+        hint="BPFO = (n_balls/2) * (1 - (d_ball/d_pitch) cos(phi)) * f_r, with the shaft frequency f_r = rpm/60 in Hz.",
         mistakes=[
             (expected * 60, "you used the speed in revolutions per minute: divide by 60 for revolutions per second."),
-            (freqs["inner_race"], "that is the inner race (BPFI, with 1 + (d/D) cos(phi)); the outer race has "
-                                  "1 - (d/D) cos(phi)."),
-            (2 * expected, "use n/2 balls' worth, not n: each ball passes the defect once per cage turn."),
-        ])
+            (
+                freqs["inner_race"],
+                "that is the inner race (BPFI, with 1 + (d_ball/d_pitch) cos(phi)); the outer "
+                "race has 1 - (d_ball/d_pitch) cos(phi).",
+            ),
+            (2 * expected, "use n_balls/2, not n_balls: each ball passes the defect once per cage turn."),
+        ],
+    )
 
 
-def check_impact_spacing(spacing_samples, impacts_per_segment, rpm: float = 1797, length: int = 1024,
-                         fs: float = FS) -> None:
-    """Samples between two outer-race impacts at ``rpm``, and impacts in one ``length``-sample segment."""
+def check_impact_spacing(
+    spacing_samples, impacts_per_segment, rpm: float = 1797, length: int = 1024, fs: float = FS
+) -> None:
+    """Samples between two outer-race impacts at ``rpm``, and impacts in one ``length``-sample segment,
+    each within ``FREQUENCY_TOLERANCE`` (1 %)."""
     bpfo = fault_frequencies(rpm)["outer_race"]
     expected_spacing = fs / bpfo
-    expected_count = length / expected_spacing
     for label, answer, expected, hint in (
-        (f"samples between two outer-race impacts at {rpm:g} rpm", spacing_samples, expected_spacing,
-         "one impact every 1/BPFO seconds, and fs samples per second."),
-        (f"impacts in one {length}-sample segment at {rpm:g} rpm", impacts_per_segment, expected_count,
-         "the segment lasts length/fs seconds; divide by the time between impacts (or the length by the spacing)."),
+        (
+            f"samples between two outer-race impacts at {rpm:g} rpm",
+            spacing_samples,
+            expected_spacing,
+            "one impact every 1/BPFO seconds, and fs samples per second.",
+        ),
+        (
+            f"impacts in one {length}-sample segment at {rpm:g} rpm",
+            impacts_per_segment,
+            length / expected_spacing,
+            "the segment lasts length/fs seconds; divide by the time between impacts (or the length by the spacing).",
+        ),
     ):
-        check_close(label, answer, expected, 2e-3, hint=hint, fmt=lambda v: f"{v:.2f}",
-                    mistakes=[(1 / expected, "your value is the reciprocal: " + hint)])
+        check_close(
+            label,
+            answer,
+            expected,
+            FREQUENCY_TOLERANCE,
+            hint=hint,
+            fmt=lambda v: f"{v:.2f}",
+            mistakes=[(1 / expected, "your value is the reciprocal: " + hint)],
+        )

@@ -5,10 +5,18 @@
 * ``GhostModule``, ``GhostBottleneck`` -- chapter "The Ghost module and GhostBottleneck".
 * ``FlattenConcat`` -- the branch join of the 1D ``Net`` (chapter "The multi-scale 1D CNN").
 """
+
 from .concat import FlattenConcat
 from .conv_dw import conv_dw
 from .ghost import GhostBottleneck, GhostModule
 from .squeeze_excite import SqueezeExcite, hard_sigmoid, make_divisible
 
-__all__ = ["conv_dw", "GhostModule", "GhostBottleneck", "SqueezeExcite", "hard_sigmoid",
-           "make_divisible", "FlattenConcat"]
+__all__ = [
+    "conv_dw",
+    "GhostModule",
+    "GhostBottleneck",
+    "SqueezeExcite",
+    "hard_sigmoid",
+    "make_divisible",
+    "FlattenConcat",
+]

@@ -4,18 +4,22 @@ Explained in the chapter "GhostNet". The configuration table below is the pictur
 module names and order follow the official GhostNet code, so the official ImageNet weights load
 with ``load_state_dict(..., strict=True)``.
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..checks import check_input, check_int, check_model_memory, check_number, check_odd, check_size
 from ..layers import GhostBottleneck, make_divisible
-from ..layers._checks import check_input
+from ..tables import Table, Tabular
+from ..utils import evaluating, zeros_input
 
 # One row per Ghost bottleneck, grouped by stage:
 #   k: depthwise kernel size, exp: expansion (mid) channels, out: output channels,
 #   se: squeeze-and-excitation ratio (0 = none), s: stride of the bottleneck.
+# fmt: off  (the table is the picture of the network: one row per bottleneck, as written)
 GHOSTNET_CONFIG: list[list[tuple[int, int, int, float, int]]] = [
     # k, exp, out,  se,   s
     [(3, 16, 16, 0.0, 1)],
@@ -24,30 +28,30 @@ GHOSTNET_CONFIG: list[list[tuple[int, int, int, float, int]]] = [
     [(5, 72, 40, 0.25, 2)],
     [(5, 120, 40, 0.25, 1)],
     [(3, 240, 80, 0.0, 2)],
-    [(3, 200, 80, 0.0, 1),
-     (3, 184, 80, 0.0, 1),
-     (3, 184, 80, 0.0, 1),
-     (3, 480, 112, 0.25, 1),
-     (3, 672, 112, 0.25, 1)],
+    [(3, 200, 80, 0.0, 1), (3, 184, 80, 0.0, 1), (3, 184, 80, 0.0, 1), (3, 480, 112, 0.25, 1), (3, 672, 112, 0.25, 1)],
     [(5, 672, 160, 0.25, 2)],
-    [(5, 960, 160, 0.0, 1),
-     (5, 960, 160, 0.25, 1),
-     (5, 960, 160, 0.0, 1),
-     (5, 960, 160, 0.25, 1)],
+    [(5, 960, 160, 0.0, 1), (5, 960, 160, 0.25, 1), (5, 960, 160, 0.0, 1), (5, 960, 160, 0.25, 1)],
 ]
+# fmt: on
 
 
 class ConvBnAct(nn.Module):
-    """Convolution + BatchNorm + activation, ``(N, in_chs, H, W) -> (N, out_chs, H', W')``."""
+    """Convolution + BatchNorm + activation, ``(N, in_chs, H, W) -> (N, out_chs, H', W')``,
+    ``H' = floor((H - 1) / stride) + 1`` (an odd ``kernel_size``, padded by ``kernel_size // 2``)."""
 
-    def __init__(self, in_chs: int, out_chs: int, kernel_size: int, stride: int = 1,
-                 act_layer: type[nn.Module] = nn.ReLU):
+    def __init__(
+        self, in_chs: int, out_chs: int, kernel_size: int, stride: int = 1, act_layer: type[nn.Module] = nn.ReLU
+    ):
         super().__init__()
+        for name, value in (("in_chs", in_chs), ("out_chs", out_chs), ("stride", stride)):
+            check_int("ConvBnAct", name, value)
+        check_odd("ConvBnAct", "kernel_size", kernel_size)
         self.conv = nn.Conv2d(in_chs, out_chs, kernel_size, stride, kernel_size // 2, bias=False)
         self.bn1 = nn.BatchNorm2d(out_chs)
         self.act1 = act_layer(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input("ConvBnAct", x, 4, self.conv.in_channels, self.conv.weight.dtype)
         return self.act1(self.bn1(self.conv(x)))
 
 
@@ -57,12 +61,17 @@ class GhostNet(nn.Module):
     Stem (3x3 conv, stride 2) -> the stages of ``config`` -> 1x1 ConvBnAct to the last expansion
     width -> global average pool -> 1x1 ``conv_head`` to 1280 -> dropout -> ``classifier``.
     Channel counts are scaled by ``width`` and rounded with ``make_divisible(., 4)``.
+    A width whose parameters would exceed ``ghostedu.checks.MEMORY_LIMIT_BYTES`` (4 GiB: about
+    width 14) is refused with the estimate before anything is allocated.
     """
 
     def __init__(self, config=GHOSTNET_CONFIG, num_classes: int = 1000, width: float = 1.0, dropout: float = 0.2):
         super().__init__()
-        if not (isinstance(width, (int, float)) and width > 0):
-            raise ValueError(f"GhostNet: expected width > 0, got {width!r}")
+        f = "GhostNet"
+        check_number(f, "width", width, positive=True)
+        check_int(f, "num_classes", num_classes)
+        check_number(f, "dropout", dropout, at_least=0, below=1)
+        check_model_memory(f, f"width={width!r}", lambda: GhostNet(config, num_classes, width, dropout))
         self.config = config
         self.dropout = dropout
         stem_chs = make_divisible(16 * width, 4)
@@ -88,7 +97,7 @@ class GhostNet(nn.Module):
         self.classifier = nn.Linear(1280, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input("GhostNet", x, 4, 3)
+        check_input("GhostNet", x, 4, 3, self.conv_stem.weight.dtype)
         x = self.act1(self.bn1(self.conv_stem(x)))
         x = self.blocks(x)
         x = self.act2(self.conv_head(self.global_pool(x)))
@@ -111,7 +120,7 @@ def ghostnet(width: float = 1.0, num_classes: int = 1000, dropout: float = 0.2) 
 ARCHITECTURE_COLUMNS = ("stage", "input", "operator", "#exp", "#out", "SE", "stride")
 
 
-class ArchitectureTable:
+class ArchitectureTable(Tabular):
     """Rows of :func:`ghostnet_table`: prints as text, renders as an HTML table in a notebook.
 
     Each row is a dict with the keys of ``ARCHITECTURE_COLUMNS``; ``"#exp"`` is ``None`` where the
@@ -139,23 +148,9 @@ class ArchitectureTable:
             return "1" if value else "-"
         return "-" if value is None else str(value)
 
-    def _cells(self) -> list[list[str]]:
-        return [[self._cell(c, row[c]) for c in self.columns] for row in self.rows]
-
-    def __str__(self) -> str:
-        cells = [list(self.columns), *self._cells()]
-        widths = [max(len(r[i]) for r in cells) for i in range(len(self.columns))]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        import html
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in self._cells())
-        return f'<table class="ghostedu-architecture"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    def table(self) -> Table:
+        cells = ([self._cell(c, row[c]) for c in self.columns] for row in self.rows)
+        return Table(self.columns, cells, css_class="ghostedu-architecture")
 
 
 def _size_text(shape: tuple[int, ...]) -> str:
@@ -174,8 +169,9 @@ def ghostnet_table(model: GhostNet, input_size=(1, 3, 224, 224)) -> Architecture
     are recorded by forward pre-hooks during one pass on a zero input of ``input_size`` (eval
     mode, no autograd; the training mode is restored after). Explained in the chapter "GhostNet".
     """
-    from ..layers import GhostBottleneck
-
+    if not isinstance(model, GhostNet):
+        raise TypeError(f"ghostnet_table: expected a GhostNet, got {type(model).__name__}")
+    input_size = check_size("ghostnet_table", "input_size", input_size)
     records: list[tuple[str, nn.Module, tuple[int, ...]]] = []
     watched: list[tuple[str, nn.Module]] = [("stem", model.conv_stem)]
     for i, stage in enumerate(model.blocks):
@@ -185,17 +181,14 @@ def ghostnet_table(model: GhostNet, input_size=(1, 3, 224, 224)) -> Architecture
     def hook_for(stage: str):
         def hook(module, args):
             records.append((stage, module, tuple(args[0].shape)))
+
         return hook
 
     handles = [m.register_forward_pre_hook(hook_for(stage)) for stage, m in watched]
-    was_training = model.training
     try:
-        dev = next(model.parameters()).device
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(*input_size, device=dev))
+        with evaluating(model):
+            model(zeros_input(model, input_size))
     finally:
-        model.train(was_training)
         for h in handles:
             h.remove()
 

@@ -3,13 +3,14 @@ Mobile Vision Applications", arXiv:1704.04861), built from ``conv_dw``.
 
 Explained in the chapter "Depthwise separable convolution".
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 
+from ..checks import check_input, check_int, check_model_memory, check_number
 from ..layers import conv_dw, make_divisible
-from ..layers._checks import check_input
 
 # The paper's Table 1 as data: one row per depthwise separable block, (in, out, stride) at width 1.
 MOBILENET_V1_CONFIG: list[tuple[int, int, int]] = [
@@ -27,6 +28,8 @@ MOBILENET_V1_CONFIG: list[tuple[int, int, int]] = [
 
 def conv_bn(inp: int, oup: int, stride: int) -> nn.Sequential:
     """The stem: full 3x3 convolution + BatchNorm + ReLU6, ``(N, inp, H, W) -> (N, oup, H', W')``."""
+    for name, value in (("inp", inp), ("oup", oup), ("stride", stride)):
+        check_int("conv_bn", name, value)
     return nn.Sequential(nn.Conv2d(inp, oup, 3, stride, 1, bias=False), nn.BatchNorm2d(oup), nn.ReLU6(inplace=True))
 
 
@@ -35,18 +38,24 @@ class MobileNetV1(nn.Module):
 
     ``features``: the stem (3x3 conv, stride 2, 32 channels) then the 13 ``conv_dw`` blocks of
     ``MOBILENET_V1_CONFIG``; then global average pooling and one fully connected layer ``fc``.
+    A width whose parameters would exceed ``ghostedu.checks.MEMORY_LIMIT_BYTES`` is refused with
+    the estimate before anything is allocated.
     """
 
     def __init__(self, width: float = 1.0, num_classes: int = 1000, config=MOBILENET_V1_CONFIG):
         super().__init__()
-        if not (isinstance(width, (int, float)) and width > 0):
-            raise ValueError(f"MobileNetV1: expected width > 0, got {width!r}")
+        f = "MobileNetV1"
+        check_number(f, "width", width, positive=True)
+        check_int(f, "num_classes", num_classes)
+        check_model_memory(f, f"width={width!r}", lambda: MobileNetV1(width, num_classes, config))
         scale = lambda c: make_divisible(c * width, 8)  # noqa: E731 -- one-line channel rule
         layers = [conv_bn(3, scale(config[0][0]), 2)]
         layers += [conv_dw(scale(i), scale(o), s) for i, o, s in config]
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(scale(config[-1][1]), num_classes)
+        if self.fc.weight.is_meta:  # the memory estimate's layout (shapes only): no values to set
+            return
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out")
@@ -58,7 +67,7 @@ class MobileNetV1(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input("MobileNetV1", x, 4, 3)
+        check_input("MobileNetV1", x, 4, 3, self.fc.weight.dtype)
         return self.fc(self.avgpool(self.features(x)).flatten(1))
 
 

@@ -2,16 +2,18 @@
 
 Explained in the chapters "Convolution arithmetic" and "Dilated (atrous) convolution".
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence, Union
+from typing import Any, Union
 
 from torch import nn
 
-from .arithmetic import _as_int, _is_flatten_concat, effective_kernel_size, _ADAPTIVE_POOLS, _CONV_TRANSPOSES
-from .tracing import _text_table
-
+from ..checks import check_int
+from ..tables import Table, Tabular
+from .arithmetic import _ADAPTIVE_POOLS, _CONV_TRANSPOSES, _is_flatten_concat, effective_kernel_size
 
 # --------------------------------------------------------------------------
 # 2. Receptive field of a stack
@@ -36,22 +38,19 @@ class ReceptiveFieldStep:
     jump: int
 
 
-@dataclass(frozen=True)
-class ReceptiveField:
-    """Result of :func:`receptive_field`: one step per layer and the final values."""
+@dataclass(frozen=True, repr=False)
+class ReceptiveField(Tabular):
+    """Result of :func:`receptive_field`: one step per layer and the final values; prints as a
+    table (text, or HTML in a notebook)."""
 
     layers: tuple[ReceptiveFieldStep, ...]
     receptive_field: int
     jump: int
 
-    def __str__(self) -> str:
-        header = ("layer", "k", "s", "d", "receptive field", "jump")
-        cells = [header] + [
-            (st.name, str(st.kernel_size), str(st.stride), str(st.dilation),
-             str(st.receptive_field), str(st.jump))
-            for st in self.layers
-        ]
-        return _text_table(cells, right_aligned=range(1, 6))
+    def table(self) -> Table:
+        """One row per layer: its window and the receptive field and jump after it."""
+        rows = [(st.name, st.kernel_size, st.stride, st.dilation, st.receptive_field, st.jump) for st in self.layers]
+        return Table(("layer", "k", "s", "d", "receptive field", "jump"), rows, right=range(1, 6))
 
 
 def receptive_field(layers: Sequence[LayerSpec] | nn.Module) -> ReceptiveField:
@@ -99,13 +98,15 @@ def _windows_of(layers: Any, prefix: str) -> Iterator[tuple[str, int, int, int]]
                 yield (name, *window)
         elif isinstance(item, tuple) and len(item) in (2, 3):
             k, s, d = (*item, 1)[:3]
-            yield (name, _as_int(f, f"kernel_size of layer {name}", k, 1),
-                   _as_int(f, f"stride of layer {name}", s, 1),
-                   _as_int(f, f"dilation of layer {name}", d, 1))
+            yield (
+                name,
+                check_int(f, f"kernel_size of layer {name}", k, 1),
+                check_int(f, f"stride of layer {name}", s, 1),
+                check_int(f, f"dilation of layer {name}", d, 1),
+            )
         else:
             raise ValueError(
-                f"{f}: expected (kernel_size, stride[, dilation]) tuples or modules, "
-                f"got {item!r} at position {name}"
+                f"{f}: expected (kernel_size, stride[, dilation]) tuples or modules, got {item!r} at position {name}"
             )
 
 
@@ -139,6 +140,6 @@ def _module_window(name: str, module: nn.Module) -> tuple[int, int, int] | None:
                 f"{f}: expected the same {attr} on every axis, got {attr}={value} in {name} "
                 f"({kind}); pass (kernel_size, stride, dilation) tuples for one axis instead"
             )
-        return _as_int(f, f"{attr} of {name}", values[0], 1)
+        return check_int(f, f"{attr} of {name}", values[0], 1)
 
     return one_axis("kernel_size"), one_axis("stride"), one_axis("dilation")

@@ -2,33 +2,31 @@
 
 Used by every chapter; introduced in "A first look".
 """
+
 from __future__ import annotations
 
-import contextlib
-import html
 import math
-import numbers
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import torch
 import torchinfo
 from torch import nn
 
+from ..checks import check_int, check_module, check_size
+from ..tables import Table, Tabular
+from ..utils import evaluating, zeros_input
 from .arithmetic import (
     Shape,
-    _as_int,
     _is_flatten_concat,
     conv_output_length,
     conv_transpose_output_length,
+    output_length_formula,
     pool_output_length,
 )
 
-
-# --------------------------------------------------------------------------
-# 3. trace: every layer's shapes, parameter count and output-size formula
-# --------------------------------------------------------------------------
 
 def _shape_text(shape: Shape) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ")"
@@ -39,16 +37,6 @@ def _shapes_text(shapes: tuple[Shape, ...]) -> str:
     if len(shapes) > 1 and len(set(shapes)) == 1:
         return f"{len(shapes)} x {_shape_text(shapes[0])}"
     return ", ".join(_shape_text(s) for s in shapes)
-
-
-def _window_expr(length: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False) -> str:
-    """The output-size formula with numbers in; terms that are zero are left out."""
-    terms = str(length)
-    if p:
-        terms += f" + 2*{p}"
-    # d(k - 1) + 1 is just k without dilation: keep the common case short.
-    terms += f" - {k}" if d == 1 else f" - {d}*({k} - 1) - 1"
-    return f"{'ceil' if ceil_mode else 'floor'}(({terms})/{s}) + 1"
 
 
 def _axes_line(parts: list[tuple[str, str]]) -> str:
@@ -74,17 +62,20 @@ def _conv_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...])
     if m.padding == "same":
         return _axes_line([("", f"{n} (padding='same')") for n in spatial])
     pads = (0,) * dims if m.padding == "valid" else m.padding
-    return _axes_line([
-        (_window_expr(n, k, s, p, d), str(conv_output_length(n, k, s, p, d)))
-        for n, k, s, p, d in zip(spatial, m.kernel_size, m.stride, pads, m.dilation)
-    ])
+    return _axes_line(
+        [
+            (output_length_formula(n, k, s, p, d), str(conv_output_length(n, k, s, p, d)))
+            for n, k, s, p, d in zip(spatial, m.kernel_size, m.stride, pads, m.dilation)
+        ]
+    )
 
 
 def _conv_transpose_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...]) -> str:
     dims = len(m.kernel_size)
     parts = []
-    for n, got, k, s, p, op, d in zip(ins[0][-dims:], outs[0][-dims:], m.kernel_size, m.stride,
-                                      m.padding, m.output_padding, m.dilation):
+    for n, got, k, s, p, op, d in zip(
+        ins[0][-dims:], outs[0][-dims:], m.kernel_size, m.stride, m.padding, m.output_padding, m.dilation
+    ):
         expr = f"({n} - 1)*{s}" + (f" - 2*{p}" if p else "")
         expr += f" + {k}" if d == 1 else f" + {d}*({k} - 1) + 1"
         expr += f" + {op}" if op else ""
@@ -96,13 +87,18 @@ def _conv_transpose_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Sh
 
 def _pool_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...], dims: int) -> str:
     parts = []
-    for n, k, s, p, d in zip(ins[0][-dims:], _per_axis(m.kernel_size, dims), _per_axis(m.stride, dims),
-                             _per_axis(m.padding, dims), _per_axis(getattr(m, "dilation", 1), dims)):
-        value = pool_output_length(n, k, s, p, d, m.ceil_mode)
+    for n, k, s, p, d in zip(
+        ins[0][-dims:],
+        _per_axis(m.kernel_size, dims),
+        _per_axis(m.stride, dims),
+        _per_axis(m.padding, dims),
+        _per_axis(getattr(m, "dilation", 1), dims),
+    ):
+        value = pool_output_length(n, k, s, p, d, bool(m.ceil_mode))
         text = str(value)
         if m.ceil_mode and value != (n + 2 * p - d * (k - 1) - 1 + s - 1) // s + 1:
             text += " (one less: a window may not start in the right padding)"
-        parts.append((_window_expr(n, k, s, p, d, m.ceil_mode), text))
+        parts.append((output_length_formula(n, k, s, p, d, bool(m.ceil_mode)), text))
     return _axes_line(parts)
 
 
@@ -122,7 +118,7 @@ def _product_text(dims: Sequence[int]) -> str:
 def _flatten_formula(m: nn.Module, ins: tuple[Shape, ...], outs: tuple[Shape, ...]) -> str:
     rank = len(ins[0])
     start, end = m.start_dim % rank, m.end_dim % rank
-    dims = ins[0][start:end + 1]
+    dims = ins[0][start : end + 1]
     return f"{_product_text(dims)} = {math.prod(dims)}" if len(dims) > 1 else ""
 
 
@@ -139,21 +135,16 @@ _FormulaFn = Callable[[nn.Module, tuple[Shape, ...], tuple[Shape, ...]], str]
 # Which formula explains each layer type; looked up along the class's MRO, so
 # subclasses inherit their parent's entry. Layers that keep the shape have none.
 _FORMULAS: dict[type, _FormulaFn] = {
-    nn.Conv1d: _conv_formula, nn.Conv2d: _conv_formula, nn.Conv3d: _conv_formula,
-    nn.ConvTranspose1d: _conv_transpose_formula,
-    nn.ConvTranspose2d: _conv_transpose_formula,
-    nn.ConvTranspose3d: _conv_transpose_formula,
-    nn.MaxPool1d: partial(_pool_formula, dims=1), nn.AvgPool1d: partial(_pool_formula, dims=1),
-    nn.MaxPool2d: partial(_pool_formula, dims=2), nn.AvgPool2d: partial(_pool_formula, dims=2),
-    nn.MaxPool3d: partial(_pool_formula, dims=3), nn.AvgPool3d: partial(_pool_formula, dims=3),
-    nn.AdaptiveAvgPool1d: partial(_adaptive_formula, dims=1),
-    nn.AdaptiveMaxPool1d: partial(_adaptive_formula, dims=1),
-    nn.AdaptiveAvgPool2d: partial(_adaptive_formula, dims=2),
-    nn.AdaptiveMaxPool2d: partial(_adaptive_formula, dims=2),
-    nn.AdaptiveAvgPool3d: partial(_adaptive_formula, dims=3),
-    nn.AdaptiveMaxPool3d: partial(_adaptive_formula, dims=3),
     nn.Linear: _linear_formula,
     nn.Flatten: _flatten_formula,
+    **{getattr(nn, f"Conv{d}d"): _conv_formula for d in (1, 2, 3)},
+    **{getattr(nn, f"ConvTranspose{d}d"): _conv_transpose_formula for d in (1, 2, 3)},
+    **{getattr(nn, f"{k}Pool{d}d"): partial(_pool_formula, dims=d) for d in (1, 2, 3) for k in ("Max", "Avg")},
+    **{
+        getattr(nn, f"Adaptive{k}Pool{d}d"): partial(_adaptive_formula, dims=d)
+        for d in (1, 2, 3)
+        for k in ("Max", "Avg")
+    },
 }
 
 
@@ -205,22 +196,9 @@ class TraceRow:
 
 
 _COLUMNS = ("Layer", "Type", "Input shape", "Output shape", "Params", "Output size")
-_PARAMS_COLUMN = 4
 
 
-def _text_table(cells: list[tuple[str, ...]], right_aligned: Sequence[int] = ()) -> str:
-    """Fixed-width columns, a rule under the header."""
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-
-    def line(row: tuple[str, ...]) -> str:
-        return "  ".join(
-            cell.rjust(w) if i in right_aligned else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
-        ).rstrip()
-
-    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths), *map(line, cells[1:])])
-
-
-class Trace:
+class Trace(Tabular):
     """What :func:`trace` saw: one :class:`TraceRow` per module call, in execution order.
 
     ``str(trace)`` is a fixed-width table, ``trace._repr_html_()`` the same as HTML
@@ -228,8 +206,9 @@ class Trace:
     (call 2)"]`` a later one).
     """
 
-    def __init__(self, model_name: str, rows: list[TraceRow], input_shape: Shape,
-                 output_shape: Shape, total_params: int) -> None:
+    def __init__(
+        self, model_name: str, rows: list[TraceRow], input_shape: Shape, output_shape: Shape, total_params: int
+    ) -> None:
         self.model_name = model_name
         self.rows = rows
         self.input_shape = input_shape
@@ -254,46 +233,31 @@ class Trace:
         """Every row of module ``name``, one per call."""
         return [row for row in self.rows if row.name == name]
 
-    def _cells(self) -> list[tuple[str, ...]]:
+    def table(self) -> Table:
+        """The rows as a :class:`~ghostedu.tables.Table`, the model's input, output and parameters below."""
+
         def params(row: TraceRow) -> str:
             if row.num_params == 0:
                 return "--"
             return "(recursive)" if row.call > 1 else f"{row.num_params:,}"  # as torchinfo shows it
 
-        return [
-            (row.label, row.type, _shapes_text(row.input_shapes), _shapes_text(row.output_shapes),
-             params(row), row.formula)
+        cells = [
+            (
+                row.label,
+                row.type,
+                _shapes_text(row.input_shapes),
+                _shapes_text(row.output_shapes),
+                params(row),
+                row.formula,
+            )
             for row in self.rows
         ]
-
-    def _footer(self) -> str:
-        return (f"{self.model_name}: input {_shape_text(self.input_shape)} -> output "
-                f"{_shape_text(self.output_shape)}, {self.total_params:,} parameters (torchinfo); "
-                "shapes include the batch dimension")
-
-    def __str__(self) -> str:
-        return _text_table([_COLUMNS, *self._cells()], right_aligned=(_PARAMS_COLUMN,)) + "\n" + self._footer()
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        def cell(tag: str, text: str, i: int) -> str:
-            style = ' style="text-align:right"' if i == _PARAMS_COLUMN else ""
-            body = html.escape(text)
-            if i == len(_COLUMNS) - 1 and text and tag == "td":
-                body = f"<code>{body}</code>"
-            return f"<{tag}{style}>{body}</{tag}>"
-
-        head = "".join(cell("th", name, i) for i, name in enumerate(_COLUMNS))
-        body = "\n".join(
-            "<tr>" + "".join(cell("td", text, i) for i, text in enumerate(row)) + "</tr>" for row in self._cells()
+        footer = (
+            f"{self.model_name}: input {_shape_text(self.input_shape)} -> output "
+            f"{_shape_text(self.output_shape)}, {self.total_params:,} parameters (torchinfo); "
+            "shapes include the batch dimension"
         )
-        return (
-            '<table class="ghostedu-trace">\n'
-            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n"
-            f'<tfoot><tr><td colspan="{len(_COLUMNS)}">{html.escape(self._footer())}</td></tr></tfoot>\n'
-            "</table>"
-        )
+        return Table(_COLUMNS, cells, right=(4,), code=(5,), footer=footer, css_class="ghostedu-trace")
 
 
 def _tensors(value: Any) -> Iterator[torch.Tensor]:
@@ -312,26 +276,29 @@ def _shapes(value: Any) -> tuple[Shape, ...]:
     return tuple(tuple(t.shape) for t in _tensors(value))
 
 
-def _device_and_dtype(model: nn.Module) -> tuple[torch.device, torch.dtype]:
-    """Where and in which float type the model computes (CPU float32 if it cannot tell)."""
-    for tensor in (*model.parameters(), *model.buffers()):
-        if tensor.is_floating_point():
-            return tensor.device, tensor.dtype
-    return torch.device("cpu"), torch.get_default_dtype()
+def _failure(
+    model: nn.Module,
+    names: dict[int, str],
+    size: Shape,
+    running: list[tuple[nn.Module, tuple[Shape, ...]]],
+    finished: list[nn.Module],
+    error: Exception,
+) -> Exception:
+    """The error of :func:`trace` when ``model`` fails: it names the innermost module still running
+    (or, when the model fails in its own ``forward`` between layers, the last layer that returned)."""
 
+    def label(module: nn.Module) -> str:
+        return f"{names.get(id(module)) or '(model)'} ({type(module).__name__})"
 
-@contextlib.contextmanager
-def _evaluating(model: nn.Module) -> Iterator[None]:
-    """Eval mode and no autograd for one look at the model; its modes restored after."""
-    # Per module: a model may train while keeping, say, a frozen BatchNorm in eval mode.
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        for module, training in modes:
-            module.training = training
+    where = "before its first layer"
+    if running and running[-1][0] is not model:
+        module, shapes = running[-1]
+        where = f"layer {label(module)}, whose input is {_shapes_text(shapes)}"
+    elif running or finished:
+        after = f", after {label(finished[0])}" if finished and finished[0] is not model else ""
+        where = f"the forward of {type(model).__name__}{after}"
+    message = f"trace: the model fails in {where}, on an input of size {_shape_text(size)}: {error}"
+    return (TypeError if isinstance(error, TypeError) else ValueError)(message)
 
 
 @dataclass
@@ -361,16 +328,17 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     Chapter "Convolution arithmetic".
     """
     f = "trace"
-    if isinstance(input_size, (str, bytes)) or not isinstance(input_size, Sequence) or not input_size:
-        raise ValueError(f"{f}: expected input_size as a sequence of ints like (1, 1, 1024), got {input_size!r}")
-    size = tuple(_as_int(f, "every entry of input_size", n, 1) for n in input_size)
+    check_module(f, model)
+    size = check_size(f, "input_size", input_size)
     if depth is not None:
-        depth = _as_int(f, "depth", depth, 0)
+        depth = check_int(f, "depth", depth, 0)
 
     names = {id(m): name for name, m in model.named_modules()}
     calls: list[_Call] = []
     open_calls: list[_Call | None] = []  # None: a call hidden inside a shown one
     model_output: list[tuple[Shape, ...]] = []
+    running: list[tuple[nn.Module, tuple[Shape, ...]]] = []  # the modules entered and not yet left
+    finished: list[nn.Module] = []  # the last module that returned
 
     def shown(module: nn.Module, module_depth: int) -> bool:
         is_leaf = not any(True for _ in module.children())
@@ -381,6 +349,7 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     def before(module: nn.Module, args: tuple) -> None:
         name = names[id(module)]
         module_depth = 0 if name == "" else name.count(".") + 1
+        running.append((module, _shapes(args)))
         if shown(module, module_depth) and not any(c is not None for c in open_calls):
             calls.append(_Call(module, name, module_depth, _shapes(args)))
             open_calls.append(calls[-1])
@@ -388,6 +357,9 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
             open_calls.append(None)
 
     def after(module: nn.Module, args: tuple, output: Any) -> None:
+        while running and running.pop()[0] is not module:  # a call that raised and was caught inside
+            open_calls.pop()
+        finished[:] = [module]
         call = open_calls.pop()
         if call is not None:
             call.output_shapes = _shapes(output)
@@ -398,18 +370,14 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     for module in model.modules():
         handles.append(module.register_forward_pre_hook(before))
         handles.append(module.register_forward_hook(after))
-    device, dtype = _device_and_dtype(model)
     try:
-        with _evaluating(model):
+        with evaluating(model):
             stats = torchinfo.summary(
-                model, input_data=torch.zeros(size, device=device, dtype=dtype),
-                depth=depth if depth is not None else 100, verbose=0,
+                model, input_data=zeros_input(model, size), depth=depth if depth is not None else 100, verbose=0
             )
-    except RuntimeError as error:
-        cause = error.__cause__ or error
-        raise ValueError(
-            f"{f}: expected a model that runs on an input of size {size}, got an error: {cause}"
-        ) from error
+    except Exception as error:  # torchinfo wraps the model's own error in a RuntimeError
+        cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
+        raise _failure(model, names, size, running, finished, cause) from cause
     finally:
         for handle in handles:
             handle.remove()
@@ -425,12 +393,18 @@ def trace(model: nn.Module, input_size: Sequence[int], depth: int | None = None)
     for call in calls:
         key = id(call.module)
         seen[key] = seen.get(key, 0) + 1
-        rows.append(TraceRow(
-            name=call.name, type=type(call.module).__name__, depth=call.depth,
-            input_shapes=call.input_shapes, output_shapes=call.output_shapes,
-            num_params=params.get(key, 0),
-            formula=_formula(call.module, call.input_shapes, call.output_shapes),
-            call=seen[key], calls=totals[key],
-        ))
+        rows.append(
+            TraceRow(
+                name=call.name,
+                type=type(call.module).__name__,
+                depth=call.depth,
+                input_shapes=call.input_shapes,
+                output_shapes=call.output_shapes,
+                num_params=params.get(key, 0),
+                formula=_formula(call.module, call.input_shapes, call.output_shapes),
+                call=seen[key],
+                calls=totals[key],
+            )
+        )
     out_shapes = model_output[0] if model_output else ()
     return Trace(type(model).__name__, rows, size, out_shapes[0] if out_shapes else (), stats.total_params)

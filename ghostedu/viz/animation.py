@@ -1,30 +1,33 @@
 """The kernel sliding over its input: animations and receptive-field pictures, drawn from the shape arithmetic.
 
-Explained in chapter "Convolution arithmetic" (and used again in "Dilated (atrous) convolution").
+Explained in chapter "Convolution arithmetic" (and used again in "What kernel_size means in a 1D
+convolution" and "Dilated (atrous) convolution").
 
-Every picture here is computed, not drawn by hand: how many output positions there are comes from
-:func:`ghostedu.shapes.conv_output_length` (the same function that ``ghostedu.shapes.trace`` uses to
-explain a model's shapes), and which input positions one output reads comes from
-:func:`conv_windows_1d`: output ``o`` reads input positions ``o*s - p + j*d`` for ``j = 0 .. k-1``.
+Every picture here is computed, not drawn by hand: which input positions each output reads comes
+from :func:`ghostedu.shapes.conv_windows_1d` (output ``o`` reads input positions ``o*s - p + j*d``
+for ``j = 0 .. k-1``; how many outputs there are, from :func:`ghostedu.shapes.conv_output_length`,
+the function ``ghostedu.shapes.trace`` explains a model's shapes with), and which inputs one output
+of a stack depends on from :func:`ghostedu.shapes.stack_dependencies`. This module only draws.
 
 * :func:`animate_conv1d`, :func:`animate_conv2d` -- one frame per output position, for any kernel
   size, stride, padding and dilation.
 * :func:`animate_grouped_conv1d` -- channels drawn as rows: which input channels each output channel
   reads when the channels are split into groups (``groups == in_channels``: depthwise, one kernel
   per channel).
-* :func:`stack_dependencies`, :func:`plot_receptive_field_1d` -- which inputs one output of a stack
-  of 1D convolutions depends on, layer by layer (with dilations this shows the gaps of "gridding").
-* :func:`dependency_mask` -- the same question answered for any model by autograd: the gradient of
-  one output with respect to the input is non-zero exactly where that output depends on the input.
+* :func:`plot_receptive_field_1d` -- which inputs one output of a stack of 1D layers depends on,
+  layer by layer (with dilations this shows the gaps of "gridding").
+* :func:`plot_dependency_masks` -- the dependency maps of :func:`ghostedu.shapes.dependency_mask`.
 
 The animations are ``matplotlib.animation.FuncAnimation`` objects rendered as HTML with
 ``to_jshtml()`` (frames embedded as PNG: no files; :func:`offline_jshtml` drops the player's icon
 font from a CDN, so a page works offline). Keep them small: a
 few frames (at most ``max_frames``) at a low ``dpi``.
 """
+
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -36,15 +39,16 @@ from matplotlib import animation
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from ..checks import check_int
+from ..shapes.arithmetic import output_length_formula
+from ..shapes.windows import conv_windows_1d, stack_dependencies, stack_windows
+
 __all__ = [
-    "conv_windows_1d",
     "offline_jshtml",
     "animate_conv1d",
     "animate_conv2d",
     "animate_grouped_conv1d",
-    "stack_dependencies",
     "plot_receptive_field_1d",
-    "dependency_mask",
     "plot_dependency_masks",
 ]
 
@@ -59,55 +63,40 @@ SKIPPED = "#ea9999"  # an input no output ever reads (the floor in the output-si
 GROUP_COLOURS = ("#6fa8dc", "#93c47d", "#c27ba0", "#ffd966", "#8e7cc3", "#76a5af", "#e06666", "#f6b26b")
 
 
-def _conv_output_length(length: int, kernel_size: int, stride: int, padding: int, dilation: int) -> int:
-    from ..shapes import conv_output_length  # the one place the output-size rule is written
-
-    return conv_output_length(length, kernel_size, stride=stride, padding=padding, dilation=dilation)
-
-
 def _check(func: str, **values) -> None:
     for name, value in values.items():
-        minimum = 0 if name == "padding" else 1
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            kind = "a non-negative integer" if minimum == 0 else "a positive integer"
-            raise ValueError(f"{func}: expected {name} to be {kind}, got {value!r}")
+        check_int(func, name, value, minimum=0 if name == "padding" else 1)
 
 
-def conv_windows_1d(length: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                    dilation: int = 1) -> list[list[int]]:
-    """Input positions read by each output position of a 1D convolution (or pooling) window.
-
-    Returns one list per output position ``o`` (``conv_output_length(...)`` of them), holding the
-    ``kernel_size`` input positions ``o*stride - padding + j*dilation``, ``j = 0 .. k-1``. Positions
-    ``< 0`` or ``>= length`` fall on the zero padding. Along each axis of a 2D convolution the same
-    rule holds, so this also describes ``Conv2d`` row by row and column by column.
-
-    >>> conv_windows_1d(5, 3, stride=2)
-    [[0, 1, 2], [2, 3, 4]]
-    """
-    _check("conv_windows_1d", length=length, kernel_size=kernel_size, stride=stride, padding=padding,
-           dilation=dilation)
-    n_out = _conv_output_length(length, kernel_size, stride, padding, dilation)
-    return [[o * stride - padding + j * dilation for j in range(kernel_size)] for o in range(n_out)]
+def _windows(func: str, length: int, kernel_size: int, stride: int, padding: int, dilation: int,
+             axis: str = "length") -> list[list[int]]:  # fmt: skip
+    """The windows of :func:`ghostedu.shapes.conv_windows_1d`, their settings checked in the name of ``func``."""
+    _check(func, **{axis: length}, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return conv_windows_1d(length, kernel_size, stride, padding, dilation)
 
 
 def _formula(name: str, length: int, k: int, s: int, p: int, d: int, n_out: int) -> str:
-    """``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1`` with the numbers filled in (as ``shapes.trace`` writes it)."""
-    terms = str(length) + (f" + 2*{p}" if p else "")
-    terms += f" - {k}" if d == 1 else f" - {d}*({k} - 1) - 1"
-    return f"{name}_out = floor(({terms})/{s}) + 1 = {n_out}"
+    """``L_out = floor((L + 2p - d(k - 1) - 1)/s) + 1 = n`` with the numbers filled in."""
+    return f"{name}_out = {output_length_formula(length, k, s, p, d)} = {n_out}"
 
 
 # matplotlib's player loads an icon font from a CDN; the book works offline (see offline_jshtml).
 _CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*')
 _ICONS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&laquo;", "fa fa-step-backward": "&#x25C1;",
-    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x275A;&#x275A;", "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x25B7;", "fa fa-fast-forward": "&raquo;", "fa fa-plus": "+",
+    "fa fa-minus": "&minus;",
+    "fa fa-fast-backward": "&laquo;",
+    "fa fa-step-backward": "&#x25C1;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "&#x275A;&#x275A;",
+    "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x25B7;",
+    "fa fa-fast-forward": "&raquo;",
+    "fa fa-plus": "+",
 }
 
 
 _FRAME = re.compile(r'"data:image/png;base64,([^"]*)"')
+_PLAYER_ID = re.compile(r"_anim_img([0-9a-f]{32})")
 
 
 def _palette_png(match: re.Match) -> str:
@@ -127,18 +116,32 @@ def offline_jshtml(anim: animation.FuncAnimation) -> str:
 
     matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN: the stylesheet
     link is dropped and each icon becomes a plain character. Each frame is re-encoded as a
-    64-colour PNG (the frames are flat-coloured diagrams, so nothing visible is lost).
+    64-colour PNG (the frames are flat-coloured diagrams, so nothing visible is lost). The player's
+    element ids, a random uuid in matplotlib, are derived from the content: the same animation gives
+    the same HTML.
     """
     text = _CDN_LINK.sub("", anim.to_jshtml(default_mode="loop"))
     for icon, char in _ICONS.items():
         text = text.replace(f'<i class="{icon}"></i>', char)
     if "https://" in text or '<i class="fa' in text:
-        raise RuntimeError("offline_jshtml: matplotlib's animation template changed; "
-                           "it still refers to a web resource or an icon font")
-    return _FRAME.sub(_palette_png, text)
+        raise RuntimeError(
+            "offline_jshtml: matplotlib's animation template changed; it still refers to a web resource or an icon font"
+        )
+    text = _FRAME.sub(_palette_png, text)
+    # matplotlib names the player's elements after a random uuid4: name them after the content
+    # instead, so that the same animation gives the same page (and a re-run notebook no new diff).
+    found = _PLAYER_ID.search(text)
+    if found:
+        uid = found.group(1)
+        text = text.replace(uid, hashlib.sha1(text.replace(uid, "").encode()).hexdigest()[:32])
+    return text
 
 
-def _html(anim: animation.FuncAnimation, fig, html: bool):
+def _play(fig, draw, frames: int, interval: int, html: bool):
+    """Draw frame 0, then animate ``draw`` over ``frames`` frames: ``IPython.display.HTML`` (offline,
+    see :func:`offline_jshtml`) or, with ``html=False``, the ``FuncAnimation`` itself."""
+    draw(0)
+    anim = animation.FuncAnimation(fig, draw, frames=frames, interval=interval, blit=False)
     if not html:
         return anim
     from IPython.display import HTML
@@ -149,6 +152,7 @@ def _html(anim: animation.FuncAnimation, fig, html: bool):
 
 
 def _too_many(func: str, n: int, max_frames: int) -> None:
+    check_int(func, "max_frames", max_frames)
     if n > max_frames:
         raise ValueError(
             f"{func}: this setting has {n} output positions, one frame each, but max_frames={max_frames}; "
@@ -163,8 +167,7 @@ def _light(colour: str, amount: float = 0.6) -> tuple[float, float, float]:
     return tuple(c + (1 - c) * amount for c in to_rgb(colour))
 
 
-def _frame_axes(x0: float, x1: float, y0: float, y1: float, dpi: int, cell: float = 0.3,
-                title_lines: int = 2):
+def _frame_axes(x0: float, x1: float, y0: float, y1: float, dpi: int, cell: float = 0.3, title_lines: int = 2):
     """A figure sized to its content (``cell`` inches per unit), the axes filling it below the title."""
     title_in = 0.22 * title_lines + 0.12
     w, h = (x1 - x0) * cell, (y1 - y0) * cell
@@ -184,15 +187,23 @@ def _title(fig, text: str) -> None:
 
 def _cell(ax, x: float, y: float, colour: str, dashed: bool = False, size: float = 1.0) -> Rectangle:
     # No anti-aliasing: flat colours compress several times better in the embedded PNG frames.
-    r = Rectangle((x, y), size, size, facecolor=colour, edgecolor="#666666", lw=0.8,
-                  linestyle="--" if dashed else "-", antialiased=False)
+    r = Rectangle(
+        (x, y),
+        size,
+        size,
+        facecolor=colour,
+        edgecolor="#666666",
+        lw=0.8,
+        linestyle="--" if dashed else "-",
+        antialiased=False,
+    )
     ax.add_patch(r)
     return r
 
 
 def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
                    max_frames: int = 20, dpi: int = 72, interval: int = 700, html: bool = True,
-                   title: str | None = None):
+                   title: str | None = None):  # fmt: skip
     """Animate a 1D kernel sliding over an input of ``length`` samples: one frame per output position.
 
     The input row is drawn on top with its ``padding`` zeros (dashed), the output row below. In each
@@ -201,9 +212,7 @@ def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, paddi
     throws away) are red. Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with
     ``html=False``). Chapter "Convolution arithmetic".
     """
-    _check("animate_conv1d", length=length, kernel_size=kernel_size, stride=stride, padding=padding,
-           dilation=dilation, max_frames=max_frames)
-    windows = conv_windows_1d(length, kernel_size, stride, padding, dilation)
+    windows = _windows("animate_conv1d", length, kernel_size, stride, padding, dilation)
     n_out = len(windows)
     _too_many("animate_conv1d", n_out, max_frames)
     read = {i for w in windows for i in w}
@@ -216,7 +225,7 @@ def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, paddi
         in_cells[i] = _cell(ax, i + padding, in_y, PAD if pad else INPUT, dashed=pad)
     out_x0 = padding + (length - n_out) / 2  # centre the output row under the input
     out_cells = [_cell(ax, out_x0 + o, out_y, TODO) for o in range(n_out)]
-    for i, r in in_cells.items():
+    for i in in_cells:
         if 0 <= i < length:
             ax.text(i + padding + 0.5, in_y + 1.25, str(i), ha="center", va="bottom", fontsize=8, color="#444444")
     lines = []
@@ -242,27 +251,23 @@ def animate_conv1d(length: int = 7, kernel_size: int = 3, stride: int = 1, paddi
 
     head = title or f"Conv1d: L={length}, k={kernel_size}, s={stride}, p={padding}, d={dilation}"
     _title(fig, head + "\n" + _formula("L", length, kernel_size, stride, padding, dilation, n_out))
-    draw(0)
-    anim = animation.FuncAnimation(fig, draw, frames=n_out, interval=interval, blit=False)
-    return _html(anim, fig, html)
+    return _play(fig, draw, n_out, interval, html)
 
 
 def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride: int = 1, padding: int = 0,
-                   dilation: int = 1, max_frames: int = 20, dpi: int = 72, interval: int = 600,
-                   html: bool = True, title: str | None = None):
+                   dilation: int = 1, max_frames: int = 20, dpi: int = 72, interval: int = 600, html: bool = True,
+                   title: str | None = None):  # fmt: skip
     """Animate a 2D kernel (square, ``kernel_size`` taps per axis) sliding over an ``H x W`` input.
 
     The input (with its padding ring, dashed) is drawn on the left, the output on the right; one frame
     per output pixel, in row-major order. Rows and columns follow the 1D rule of
-    :func:`conv_windows_1d`, so the output is ``H_out x W_out`` with each side from
+    :func:`ghostedu.shapes.conv_windows_1d`, so the output is ``H_out x W_out`` with each side from
     ``ghostedu.shapes.conv_output_length``. Returns ``IPython.display.HTML`` (or the ``FuncAnimation``
     with ``html=False``). Chapters "Convolution arithmetic" and "Dilated (atrous) convolution".
     """
     h, w = (size, size) if isinstance(size, (int, np.integer)) else size
-    _check("animate_conv2d", height=h, width=w, kernel_size=kernel_size, stride=stride, padding=padding,
-           dilation=dilation, max_frames=max_frames)
-    rows = conv_windows_1d(h, kernel_size, stride, padding, dilation)
-    cols = conv_windows_1d(w, kernel_size, stride, padding, dilation)
+    rows = _windows("animate_conv2d", h, kernel_size, stride, padding, dilation, axis="height")
+    cols = _windows("animate_conv2d", w, kernel_size, stride, padding, dilation, axis="width")
     ho, wo = len(rows), len(cols)
     _too_many("animate_conv2d", ho * wo, max_frames)
     read_r = {i for win in rows for i in win}
@@ -304,15 +309,13 @@ def animate_conv2d(size: int | tuple[int, int] = 5, kernel_size: int = 3, stride
     ax.text(ox + wo / 2, oy + ho + 0.2, "output", ha="center", va="bottom", fontsize=8)
     head = title or f"Conv2d: {h}x{w} input, k={kernel_size}, s={stride}, p={padding}, d={dilation}"
     _title(fig, head + "\n" + _formula("H", h, kernel_size, stride, padding, dilation, ho))
-    draw(0)
-    anim = animation.FuncAnimation(fig, draw, frames=ho * wo, interval=interval, blit=False)
-    return _html(anim, fig, html)
+    return _play(fig, draw, ho * wo, interval, html)
 
 
 def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: int = 2, length: int = 6,
                            kernel_size: int = 3, stride: int = 1, padding: int = 0, dilation: int = 1,
                            max_frames: int = 20, dpi: int = 72, interval: int = 600, html: bool = True,
-                           title: str | None = None):
+                           title: str | None = None):  # fmt: skip
     """Animate a grouped 1D convolution with channels drawn as rows: which channels each output reads.
 
     Input channels are the top rows, output channels the bottom rows, each group in its own colour.
@@ -323,15 +326,13 @@ def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: 
     Returns ``IPython.display.HTML`` (or the ``FuncAnimation`` with ``html=False``).
     Chapter "Convolution arithmetic".
     """
-    _check("animate_grouped_conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups,
-           length=length, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
-           max_frames=max_frames)
+    _check("animate_grouped_conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups)
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"animate_grouped_conv1d: expected in_channels and out_channels divisible by groups={groups}, "
             f"got in_channels={in_channels}, out_channels={out_channels}"
         )
-    windows = conv_windows_1d(length, kernel_size, stride, padding, dilation)
+    windows = _windows("animate_grouped_conv1d", length, kernel_size, stride, padding, dilation)
     n_out = len(windows)
     _too_many("animate_grouped_conv1d", out_channels * n_out, max_frames)
     cin_g, cout_g = in_channels // groups, out_channels // groups
@@ -379,94 +380,38 @@ def animate_grouped_conv1d(in_channels: int = 4, out_channels: int = 4, groups: 
         return []
 
     kind = "depthwise" if groups == in_channels == out_channels else f"groups={groups}"
-    head = title or (f"Grouped Conv1d ({kind}): C_in={in_channels}, C_out={out_channels}, "
-                     f"k={kernel_size}, s={stride}, p={padding}")
+    head = title or (
+        f"Grouped Conv1d ({kind}): C_in={in_channels}, C_out={out_channels}, k={kernel_size}, s={stride}, p={padding}"
+    )
     _title(fig, head + f"\neach output reads C_in/groups = {cin_g} input channel" + ("s" if cin_g > 1 else ""))
-    draw(0)
-    anim = animation.FuncAnimation(fig, draw, frames=out_channels * n_out, interval=interval, blit=False)
-    return _html(anim, fig, html)
+    return _play(fig, draw, out_channels * n_out, interval, html)
 
 
-def _layer_args(layer) -> tuple[int, int, int, int]:
-    """``(k, s, p, d)`` of one layer of a stack.
-
-    Accepts what :func:`ghostedu.shapes.receptive_field` accepts -- ``(kernel_size, stride)`` or
-    ``(kernel_size, stride, dilation)`` tuples (no padding) and conv/pool modules (their padding
-    included) -- and dicts ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}``.
-    """
-    if isinstance(layer, dict):
-        return (layer["kernel_size"], layer.get("stride", 1), layer.get("padding", 0), layer.get("dilation", 1))
-    if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
-        k, s, d = (*layer, 1)[:3]
-        return k, s, 0, d
-    if isinstance(layer, torch.nn.Module) and hasattr(layer, "kernel_size"):
-        def first(v):
-            return v[0] if isinstance(v, (tuple, list)) else v
-
-        padding = getattr(layer, "padding", 0)
-        if isinstance(padding, str):
-            raise ValueError(f"stack_dependencies: expected a numeric padding in {type(layer).__name__}, "
-                             f"got padding={padding!r}")
-        return (first(layer.kernel_size), first(getattr(layer, "stride", 1)), first(padding),
-                first(getattr(layer, "dilation", 1)))
-    raise ValueError(f"stack_dependencies: expected a layer as (kernel_size, stride[, dilation]), a dict or a "
-                     f"conv/pool module, got {layer!r}")
-
-
-def stack_dependencies(layers: Sequence, length: int, output_index: int | None = None) -> list[list[int]]:
-    """Which positions of each level one output of a stack of 1D layers depends on.
-
-    ``layers``: the stack from input to output, each as ``(kernel_size, stride)`` or
-    ``(kernel_size, stride, dilation)`` (no padding; as for :func:`ghostedu.shapes.receptive_field`), as
-    ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}`` or as an ``nn.Conv1d``/``nn.MaxPool1d``
-    module. ``length``: the input length. ``output_index``: the
-    output position to follow (default: the middle one).
-
-    Returns one sorted list per level, from the input (level 0) to the output (a single position),
-    with the positions (padding excluded) that the chosen output depends on. The number of input
-    positions is the receptive field when they are contiguous; dilated stacks can leave holes.
-    """
-    args = [_layer_args(layer) for layer in layers]
-    lengths = [length]
-    windows = []
-    for k, s, p, d in args:
-        win = conv_windows_1d(lengths[-1], k, s, p, d)
-        if not win:
-            raise ValueError(f"stack_dependencies: layer {len(windows)} (k={k}, s={s}, p={p}, d={d}) "
-                             f"gets length {lengths[-1]} and produces no output")
-        windows.append(win)
-        lengths.append(len(win))
-    if output_index is None:
-        output_index = lengths[-1] // 2
-    if not 0 <= output_index < lengths[-1]:
-        raise ValueError(f"stack_dependencies: expected output_index in 0..{lengths[-1] - 1}, got {output_index}")
-    levels = [[output_index]]
-    for level, win in zip(reversed(lengths[:-1]), reversed(windows)):
-        below = sorted({i for o in levels[0] for i in win[o] if 0 <= i < level})
-        levels.insert(0, below)
-    return levels
-
-
-def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | None = None,
-                            labels: Sequence[str] | None = None, title: str = "Receptive field",
-                            unit: str = "position", ax=None):
+def plot_receptive_field_1d(
+    layers: Sequence,
+    length: int,
+    output_index: int | None = None,
+    labels: Sequence[str] | None = None,
+    title: str = "Receptive field",
+    unit: str = "position",
+    ax=None,
+):
     """Draw a stack of 1D layers as rows of cells and shade what one output depends on.
 
     Level 0 (bottom) is the input, the top row the chosen output; at each level the cells the output
-    depends on (from :func:`stack_dependencies`) are coloured and joined to the cells of the level
+    depends on (from :func:`ghostedu.shapes.stack_dependencies`) are coloured and joined to the cells of the level
     above that read them. Returns the figure. Chapters "Convolution arithmetic" and "Dilated (atrous)
     convolution".
     """
-    args = [_layer_args(layer) for layer in layers]
+    stack = stack_windows(layers, length)
+    args = [window for window, _ in stack]
+    windows = [win for _, win in stack]
+    lengths = [length] + [len(win) for win in windows]
     levels = stack_dependencies(layers, length, output_index)
-    lengths = [length]
-    windows = []
-    for k, s, p, d in args:
-        windows.append(conv_windows_1d(lengths[-1], k, s, p, d))
-        lengths.append(len(windows[-1]))
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(5.0, 0.16 * length + 1.5), 0.55 * len(lengths) + 1.2),
-                               constrained_layout=True)
+        fig, ax = plt.subplots(
+            figsize=(max(5.0, 0.16 * length + 1.5), 0.55 * len(lengths) + 1.2), constrained_layout=True
+        )
     else:
         fig = ax.figure
     row_gap = 1.6
@@ -481,8 +426,16 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
         deps = set(levels[lev])
         for i in range(n):
             x = a[lev] + b[lev] * i
-            ax.add_patch(Rectangle((x - b[lev] / 2 + 0.05, y), b[lev] - 0.1, 0.8,
-                                   facecolor=TAP if i in deps else INPUT, edgecolor="#666666", lw=0.5))
+            ax.add_patch(
+                Rectangle(
+                    (x - b[lev] / 2 + 0.05, y),
+                    b[lev] - 0.1,
+                    0.8,
+                    facecolor=TAP if i in deps else INPUT,
+                    edgecolor="#666666",
+                    lw=0.5,
+                )
+            )
     for lev, win in enumerate(windows):
         for o in levels[lev + 1]:
             xo = a[lev + 1] + b[lev + 1] * o
@@ -490,8 +443,11 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
                 if 0 <= i < lengths[lev]:
                     xi = a[lev] + b[lev] * i
                     ax.plot([xi, xo], [lev * row_gap + 0.8, (lev + 1) * row_gap], color=CURRENT, lw=0.5, alpha=0.7)
-    names = list(labels) if labels else ["input"] + [f"layer {i + 1} (k={k}, s={s}, d={d})"
-                                                     for i, (k, s, p, d) in enumerate(args)]
+    names = (
+        list(labels)
+        if labels
+        else ["input"] + [f"layer {i + 1} (k={k}, s={s}, d={d})" for i, (k, s, p, d) in enumerate(args)]
+    )
     ax.set_yticks([lev * row_gap + 0.4 for lev in range(len(lengths))], names, fontsize=8)
     left = min(0.0, min(a[lev] - b[lev] / 2 for lev in range(len(lengths))))
     right = max(float(length), max(a[lev] + b[lev] * (n - 0.5) for lev, n in enumerate(lengths)))
@@ -507,36 +463,10 @@ def plot_receptive_field_1d(layers: Sequence, length: int, output_index: int | N
     return fig
 
 
-def dependency_mask(model: torch.nn.Module, input_size: Sequence[int], output_index: Sequence[int] | None = None,
-                    counts: bool = False) -> torch.Tensor:
-    """Which input values one output value of ``model`` depends on, found by autograd.
-
-    Runs ``model`` on a zero input of ``input_size`` (batch included), back-propagates a one-hot
-    gradient from the output value at ``output_index`` (a full index into the output, default: batch
-    0, channel 0 and the centre of every spatial axis) and returns the input gradient of sample 0
-    summed over channels: ``(L,)`` or ``(H, W)``. With ``counts=False`` it is a boolean mask (non-zero
-    gradient); with ``counts=True`` the gradient itself. With all kernel weights set to 1 and linear
-    layers only, the gradient counts the paths from each input to the output -- the "effective
-    receptive field" of Luo et al. Chapter "Dilated (atrous) convolution".
-    """
-    try:
-        dev = next(model.parameters()).device
-    except StopIteration:
-        dev = torch.device("cpu")
-    x = torch.zeros(*input_size, device=dev, requires_grad=True)
-    y = model(x)
-    if output_index is None:
-        output_index = (0, 0) + tuple(n // 2 for n in y.shape[2:])
-    grad = torch.zeros_like(y)
-    grad[tuple(output_index)] = 1.0
-    y.backward(grad)
-    g = x.grad[0].sum(0).detach().cpu()
-    return g if counts else g != 0
-
-
-def plot_dependency_masks(masks: Sequence, titles: Sequence[str], suptitle: str = "", unit: str = "pixel",
-                          crop: int | None = None):
-    """Draw 2D dependency maps (from :func:`dependency_mask`) side by side; returns the figure.
+def plot_dependency_masks(
+    masks: Sequence, titles: Sequence[str], suptitle: str = "", unit: str = "pixel", crop: int | None = None
+):
+    """Draw 2D dependency maps (from :func:`ghostedu.shapes.dependency_mask`) side by side; returns the figure.
 
     ``crop``: show only the central ``crop x crop`` window (the rest is zero). Each panel's title
     gets the number of input pixels the output depends on.
@@ -549,7 +479,7 @@ def plot_dependency_masks(masks: Sequence, titles: Sequence[str], suptitle: str 
         r0 = c0 = 0
         if crop is not None and crop < min(h, w):
             r0, c0 = (h - crop) // 2, (w - crop) // 2
-            a = a[r0:r0 + crop, c0:c0 + crop]
+            a = a[r0 : r0 + crop, c0 : c0 + crop]
         extent = (c0 - 0.5, c0 + a.shape[1] - 0.5, r0 + a.shape[0] - 0.5, r0 - 0.5)
         ax.imshow(a, cmap="magma", extent=extent, interpolation="nearest")
         ax.set_title(f"{t}\n{int((a != 0).sum())} input {unit}s used", fontsize=9)

@@ -1,4 +1,5 @@
 """Feature-map and image grids, used by every chapter that shows what a layer computes."""
+
 from __future__ import annotations
 
 import math
@@ -13,9 +14,17 @@ def _numpy(t) -> np.ndarray:
     return t.detach().float().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
 
 
-def feature_maps(maps, titles: Sequence[str] | None = None, ncols: int = 8, title: str = "",
-                 cmap: str = "viridis", max_maps: int = 32, size: float = 1.6, xlabel: str = "position",
-                 fs: float | None = None):
+def feature_maps(
+    maps,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    title: str = "",
+    cmap: str = "viridis",
+    max_maps: int = 32,
+    size: float = 1.6,
+    xlabel: str = "position",
+    fs: float | None = None,
+):
     """Draw feature maps in a grid and return the figure.
 
     ``maps``: ``(C, H, W)`` -> one image per channel; ``(C, L)`` -> one line plot per channel
@@ -31,8 +40,13 @@ def feature_maps(maps, titles: Sequence[str] | None = None, ncols: int = 8, titl
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     one_d = a.ndim == 2
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols * (1.6 if one_d else 1), size * nrows),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(size * ncols * (1.6 if one_d else 1), size * nrows),
+        squeeze=False,
+        constrained_layout=True,
+    )
     for i, ax in enumerate(axes.flat):
         if i >= n:
             ax.axis("off")
@@ -53,8 +67,9 @@ def feature_maps(maps, titles: Sequence[str] | None = None, ncols: int = 8, titl
     return fig
 
 
-def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 4, title: str = "",
-               size: float = 2.2, cmap: str = "gray"):
+def image_grid(
+    images, titles: Sequence[str] | None = None, ncols: int = 4, title: str = "", size: float = 2.2, cmap: str = "gray"
+):
     """Draw images in a grid and return the figure.
 
     ``images``: a sequence or tensor of ``(H, W)`` grayscale or ``(3, H, W)``/``(H, W, 3)`` colour
@@ -64,8 +79,7 @@ def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 4, titl
     n = len(imgs)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False, constrained_layout=True)
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])

@@ -1,4 +1,5 @@
 """Standard plots shared by the chapters: training curves, confusion matrix, frequency responses."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,16 +39,23 @@ def plot_confusion(y_true, y_pred, classes: Sequence[str], title: str = "Confusi
     ax.imshow(cm, cmap="Blues")
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center",
-                    color="white" if cm[i, j] > cm.max() / 2 else "black")
+            ax.text(
+                j, i, str(cm[i, j]), ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black"
+            )
     ax.set_xticks(range(k), classes, rotation=30, ha="right")
     ax.set_yticks(range(k), classes)
     ax.set(xlabel="predicted class", ylabel="true class", title=title)
     return fig
 
 
-def plot_frequency_response(kernels, fs: float, labels: Sequence[str] | None = None, n_fft: int = 1024,
-                            title: str = "Frequency response", ax=None):
+def plot_frequency_response(
+    kernels,
+    fs: float,
+    labels: Sequence[str] | None = None,
+    n_fft: int = 1024,
+    title: str = "Frequency response",
+    ax=None,
+):
     """Magnitude response (dB) of 1D kernels ``(K, k)`` (or one ``(k,)``) sampled at ``fs`` Hz.
 
     Each kernel is zero-padded to ``n_fft`` points; the x axis is in kHz. Returns the figure.

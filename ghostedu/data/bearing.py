@@ -1,44 +1,25 @@
-"""Generated data for the book: vibration segments of a ball bearing and a small set of images.
+"""Vibration segments of a ball bearing, generated: the data of the 1D CNN chapters.
 
-Nothing is downloaded: every array is computed from a seed, so a notebook gives the same
+Nothing is downloaded: every array is computed from a random seed, so a notebook gives the same
 numbers on every machine.
 
 * :func:`bearing_signals` / :func:`bearing_dataset` -- vibration segments that imitate the
   drive-end accelerometer of the Case Western Reserve University (CWRU) bearing data, four
-  classes (normal, inner-race, outer-race and ball fault). Explained in chapter
-  'The multi-scale 1D CNN'.
+  classes (normal, inner-race, outer-race and ball fault). Explained in the chapter
+  "Training the multi-scale CNN on bearing vibrations".
 * :func:`envelope_spectrum` -- the classic bearing diagnosis plot that shows the fault
   frequencies.
-* :func:`shapes_images` / :func:`image_dataset` -- small RGB pictures of shapes and stripes.
-  Used for the short trainings in the depthwise and GhostNet chapters.
 """
+
 from __future__ import annotations
 
 import math
-from numbers import Real
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
-__all__ = [
-    "CLASSES",
-    "FS",
-    "FAULT_ORDERS",
-    "RPM_RANGE",
-    "RESONANCE_HZ",
-    "IMAGE_CLASSES",
-    "fault_frequencies",
-    "bearing_signals",
-    "bearing_dataset",
-    "envelope_spectrum",
-    "shapes_images",
-    "image_dataset",
-]
-
-# --------------------------------------------------------------------------------------
-# Bearing vibration
-# --------------------------------------------------------------------------------------
+from ..checks import check_bool, check_int, check_interval, check_memory, check_names, check_number
 
 CLASSES: tuple[str, ...] = ("normal", "inner_race", "outer_race", "ball")
 """Bearing classes in label order (``y == 1`` means ``"inner_race"``)."""
@@ -60,6 +41,12 @@ RPM_RANGE: tuple[float, float] = (1730.0, 1797.0)
 RESONANCE_HZ: tuple[float, float] = (2500.0, 4000.0)
 """Band, in Hz, from which the structural resonance rung by the impacts is drawn, per segment."""
 
+SNR_DB_RANGE: tuple[float, float] = (-60.0, 100.0)
+"""The SNRs, in dB, that :func:`bearing_signals` makes exactly. Below -60 dB the noise is a
+thousand times the signal's amplitude (nothing of the bearing is left); above 100 dB the float32
+rounding of the returned segments (about 150 dB below the signal) starts to show in the measured SNR,
+and at a few hundred dB the noise scale overflows."""
+
 _DECAY_S = (0.3e-3, 1.0e-3)  # time constant of the ringing after each impact
 _SLIP = (0.01, 0.02)  # std of the impact-time jitter, as a fraction of the period
 _RMS_RANGE = (0.5, 2.0)  # clean-segment RMS, drawn log-uniformly
@@ -80,9 +67,9 @@ def fault_frequencies(rpm: float) -> dict[str, float]:
         (``"inner_race"`` is BPFI, ``"outer_race"`` BPFO, ``"ball"`` 2xBSF, ``"cage"`` FTF).
         At 1750 rpm: shaft 29.2, inner 157.9, outer 104.6, ball 137.5, cage 11.6 Hz.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
-    _check_number("fault_frequencies", "rpm", rpm, positive=True)
+    check_number("fault_frequencies", "rpm", rpm, positive=True)
     shaft = float(rpm) / 60.0
     return {"shaft": shaft, **{name: order * shaft for name, order in FAULT_ORDERS.items()}}
 
@@ -128,7 +115,7 @@ def bearing_signals(
     All fault types ring the same resonance band, so the plain spectrum tells "impacts or not"
     but hardly which fault: that is in the rhythm of the impacts (about 158, 105 and 138 Hz at
     1750 rpm) and their modulation, which :func:`envelope_spectrum` shows. A 1024-sample
-    segment (about 85 ms) holds 9 to 14 impacts, enough for a small 1D CNN at 0 dB.
+    segment (about 85 ms) holds 8 to 14 impacts, enough for a small 1D CNN at 0 dB.
 
     Parameters
     ----------
@@ -138,7 +125,9 @@ def bearing_signals(
         Samples per segment, >= 16. 12000 gives one-second records at 12 kHz.
     snr_db : float or (float, float), default 10.0
         One SNR in dB for every segment, or a ``(low, high)`` pair: each segment's SNR is
-        then drawn uniformly from it (e.g. ``(-4, 10)`` for training on mixed SNRs).
+        then drawn uniformly from it (e.g. ``(-4, 10)`` for training on mixed SNRs). Within
+        :data:`SNR_DB_RANGE` (-60 to 100 dB), where the SNR of the returned float32 segments is
+        the requested one.
     seed : int, default 0
         Seed of ``np.random.default_rng``. The clean signals, the SNR draws and the noise come
         from separate streams, so calls that differ only in ``snr_db`` return the same clean
@@ -146,7 +135,8 @@ def bearing_signals(
     fs : float, default FS
         Sampling rate in Hz; must exceed twice the highest resonance (8 kHz).
     rpm_range : (float, float), default RPM_RANGE
-        Range of the shaft speed in rpm.
+        Range of the shaft speed in rpm; the fault frequencies it gives must stay below ``fs / 2``
+        (at 12 kHz: below about 66,000 rpm), or the impacts would come faster than the samples.
     classes : sequence of str, default CLASSES
         Class names, in label order; each one of ``"normal"`` or a key of :data:`FAULT_ORDERS`
         (``"cage"`` is allowed though the CWRU data has no cage fault; at about 12 Hz its
@@ -173,28 +163,53 @@ def bearing_signals(
     meta : dict[str, np.ndarray]
         Only with ``return_meta=True``; comes last.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    A request whose arrays would need more than ``ghostedu.checks.MEMORY_LIMIT_BYTES`` (a huge
+    ``n_per_class`` or ``length``, or an ``fs`` or ``rpm_range`` far beyond a bearing's, whose
+    impacts come too fast or ring too long) is refused with the estimate before anything is made.
+
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     name = "bearing_signals"
-    _check_int(name, "n_per_class", n_per_class, minimum=1)
-    _check_int(name, "length", length, minimum=16)
-    _check_int(name, "seed", seed, minimum=0)
-    _check_number(name, "fs", fs, positive=True)
+    check_int(name, "n_per_class", n_per_class, minimum=1)
+    check_int(name, "length", length, minimum=16)
+    check_int(name, "seed", seed, minimum=0)
+    check_number(name, "fs", fs, positive=True)
     top = RESONANCE_HZ[1]
     if fs <= 2 * top:
         raise ValueError(f"{name}: expected fs above {2 * top:g} Hz (twice the highest resonance), got {fs!r}")
-    snr_low, snr_high = _check_range(name, "snr_db", snr_db, allow_number=True)
-    rpm_low, rpm_high = _check_range(name, "rpm_range", rpm_range, allow_number=False, positive=True)
-    classes = _check_classes(name, classes, ("normal", *FAULT_ORDERS))
+    snr_low, snr_high = check_interval(name, "snr_db", snr_db, allow_number=True)
+    if snr_low < SNR_DB_RANGE[0] or snr_high > SNR_DB_RANGE[1]:
+        raise ValueError(
+            f"{name}: expected snr_db within SNR_DB_RANGE, {SNR_DB_RANGE[0]:g} to {SNR_DB_RANGE[1]:g} dB, "
+            f"got {snr_db!r}"
+        )
+    rpm_low, rpm_high = check_interval(name, "rpm_range", rpm_range, allow_number=False, positive=True)
+    classes = check_names(name, "classes", classes, ("normal", *FAULT_ORDERS))
     for flag, value in (("shuffle", shuffle), ("return_clean", return_clean), ("return_meta", return_meta)):
-        _check_bool(name, flag, value)
+        check_bool(name, flag, value)
+    orders = [FAULT_ORDERS[c] for c in classes if c != "normal"]
+    if orders and max(orders) * rpm_high / 60.0 >= fs / 2:
+        top_rpm = 60.0 * fs / 2 / max(orders)
+        raise ValueError(
+            f"{name}: expected rpm_range below {top_rpm:,.0f} rpm, where the fastest fault frequency "
+            f"({max(orders)} x the shaft's) stays below fs/2 = {fs / 2:g} Hz, got {rpm_range!r}"
+        )
+    check_memory(
+        name,
+        f"n_per_class={n_per_class}, length={length}, fs={fs:g} and rpm_range up to {rpm_high:g}",
+        _memory_estimate(n_per_class * len(classes), length, float(fs), rpm_high, classes),
+        "the segments, their noise and the impacts of one segment",
+    )
 
     n = n_per_class * len(classes)
     y = np.repeat(np.arange(len(classes), dtype=np.int64), n_per_class)
     signal_rng, snr_rng, noise_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
     clean = np.empty((n, length), dtype=np.float64)
-    meta = {key: np.full(n, np.nan) for key in ("rpm", "shaft_hz", "fault_hz", "resonance_hz", "decay_s", "slip", "modulation")}
+    meta = {
+        key: np.full(n, np.nan)
+        for key in ("rpm", "shaft_hz", "fault_hz", "resonance_hz", "decay_s", "slip", "modulation")
+    }
     for i, label in enumerate(y):
         rpm = signal_rng.uniform(rpm_low, rpm_high)
         clean[i], details = _clean_segment(classes[label], rpm, length, float(fs), signal_rng)
@@ -221,6 +236,25 @@ def bearing_signals(
     return tuple(out)
 
 
+def _memory_estimate(n: int, length: int, fs: float, rpm_high: float, classes: Sequence[str]) -> float:
+    """Bytes :func:`bearing_signals` needs at its peak, estimated before anything is made.
+
+    About seven float64-sized arrays of ``(n, length)`` (clean, noise, their sum, temporaries and
+    the shuffled float32 copies), plus the impact train of one segment: ``count`` impacts, each a
+    ringing ``window`` samples long, in about eight arrays of that size (times, indices, decay,
+    sine, products). Floats, not ints: the estimate of an absurd request must not overflow.
+    """
+    per_value = 7 * 8
+    orders = [FAULT_ORDERS[c] for c in classes if c != "normal"]
+    impacts = 0.0
+    if orders:
+        fastest = max(orders) * rpm_high / 60.0  # impacts per second
+        count = math.ceil(length / fs * fastest) + 2
+        window = math.ceil(6 * _DECAY_S[1] * fs) + 1
+        impacts = 8.0 * 8 * count * window
+    return float(n) * length * per_value + impacts + 16.0 * 8 * length
+
+
 def bearing_dataset(n_per_class: int, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`bearing_signals` as tensors ready for a 1D CNN.
 
@@ -238,11 +272,13 @@ def bearing_dataset(n_per_class: int, **kwargs) -> tuple[torch.Tensor, torch.Ten
     y : torch.Tensor
         int64 (long), shape ``(n,)``.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     for key in ("return_clean", "return_meta"):
         if key in kwargs:
-            raise ValueError(f"bearing_dataset: expected no {key} argument (use bearing_signals), got {key}={kwargs[key]!r}")
+            raise ValueError(
+                f"bearing_dataset: expected no {key} argument (use bearing_signals), got {key}={kwargs[key]!r}"
+            )
     x, y = bearing_signals(n_per_class, **kwargs)
     return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
 
@@ -270,16 +306,20 @@ def envelope_spectrum(x, fs: float = FS) -> tuple[np.ndarray, np.ndarray]:
         component ``a cos(2 pi f t)`` shows as a peak of height about ``a`` at ``f``. The
         means of ``x`` and of the envelope are removed first, so there is no DC peak.
 
-    Explained in chapter 'The multi-scale 1D CNN'.
+    Explained in the chapter "Training the multi-scale CNN on bearing vibrations".
     """
     name = "envelope_spectrum"
-    _check_number(name, "fs", fs, positive=True)
+    check_number(name, "fs", fs, positive=True)
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
     try:
         x = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected x to be an array of numbers, got {type(x).__name__}") from None
     if x.ndim == 0 or x.shape[-1] < 2:
         raise ValueError(f"{name}: expected x with at least 2 samples on its last axis, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name}: expected finite values in x, got {np.sum(~np.isfinite(x))} NaN or infinite")
     length = x.shape[-1]
     spectrum = np.fft.fft(x - x.mean(axis=-1, keepdims=True), axis=-1)
     # The analytic signal keeps DC and Nyquist, doubles positive and drops negative frequencies.
@@ -330,7 +370,9 @@ def _band_noise(length: int, fs: float, rng: np.random.Generator) -> np.ndarray:
     return noise / math.sqrt(np.mean(noise**2))
 
 
-def _impact_train(cls: str, shaft: float, t: np.ndarray, fs: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _impact_train(
+    cls: str, shaft: float, t: np.ndarray, fs: float, rng: np.random.Generator
+) -> tuple[np.ndarray, dict]:
     """Impacts at the fault frequency, each ringing a damped resonance."""
     length = t.size
     fault = FAULT_ORDERS[cls] * shaft
@@ -359,223 +401,3 @@ def _impact_train(cls: str, shaft: float, t: np.ndarray, fs: float, rng: np.rand
     train = np.bincount(index[inside], weights=ringing[inside], minlength=length)
     details = {"fault_hz": fault, "resonance_hz": resonance, "decay_s": decay, "slip": slip, "modulation": modulation}
     return train, details
-
-
-# --------------------------------------------------------------------------------------
-# Images
-# --------------------------------------------------------------------------------------
-
-IMAGE_CLASSES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "stripes")
-"""Image classes, in label order."""
-
-
-def shapes_images(
-    n_per_class: int,
-    size: int = 32,
-    seed: int = 0,
-    noise: float = 0.05,
-    shuffle: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Small RGB pictures of one shape (or a stripe texture) on a plain background.
-
-    Each picture draws a random background colour and a foreground colour that differs from it
-    clearly; a shape of random position, size and rotation (circle, square, equilateral
-    triangle, plus-shaped cross) or, for ``"stripes"``, parallel stripes of random period and
-    angle over the whole picture. Edges are anti-aliased; Gaussian pixel noise of std ``noise``
-    is added and the result clipped to ``[0, 1]``.
-
-    Parameters
-    ----------
-    n_per_class : int
-        Pictures per class, >= 1.
-    size : int, default 32
-        Height and width in pixels, >= 8.
-    seed : int, default 0
-        Seed of ``np.random.default_rng``; the same arguments give the same arrays.
-    noise : float, default 0.05
-        Standard deviation of the pixel noise, >= 0.
-    shuffle : bool, default True
-        Shuffle deterministically; with ``False`` the pictures are ordered by class.
-
-    Returns
-    -------
-    x : np.ndarray
-        float32, shape ``(n, 3, size, size)`` with ``n = n_per_class * len(IMAGE_CLASSES)``,
-        values in ``[0, 1]`` (not standardized).
-    y : np.ndarray
-        int64, shape ``(n,)``: indices into :data:`IMAGE_CLASSES`.
-
-    Used for the short trainings in the depthwise and GhostNet chapters.
-    """
-    name = "shapes_images"
-    _check_int(name, "n_per_class", n_per_class, minimum=1)
-    _check_int(name, "size", size, minimum=8)
-    _check_int(name, "seed", seed, minimum=0)
-    _check_number(name, "noise", noise, positive=False)
-    if noise < 0:
-        raise ValueError(f"{name}: expected noise to be >= 0, got {noise!r}")
-    _check_bool(name, "shuffle", shuffle)
-
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(len(IMAGE_CLASSES), dtype=np.int64), n_per_class)
-    # Pixel centres in units of the picture size, so shapes scale with `size`.
-    coords = (np.arange(size) + 0.5) / size
-    gy, gx = np.meshgrid(coords, coords, indexing="ij")
-    x = np.empty((y.size, 3, size, size), dtype=np.float32)
-    for i, label in enumerate(y):
-        alpha = _shape_alpha(IMAGE_CLASSES[label], gx, gy, size, rng)
-        background, foreground = _colour_pair(rng)
-        picture = background[:, None, None] + (foreground - background)[:, None, None] * alpha
-        picture += noise * rng.standard_normal(picture.shape)
-        x[i] = np.clip(picture, 0.0, 1.0)
-    order = rng.permutation(y.size) if shuffle else np.arange(y.size)
-    return x[order], y[order]
-
-
-def image_dataset(n_per_class: int, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
-    """:func:`shapes_images` as tensors: ``(n, 3, size, size)`` float32 and ``(n,)`` long.
-
-    Parameters
-    ----------
-    n_per_class : int
-        Pictures per class.
-    **kwargs
-        Any other argument of :func:`shapes_images`.
-
-    Returns
-    -------
-    x : torch.Tensor
-        float32, shape ``(n, 3, size, size)``, values in ``[0, 1]``.
-    y : torch.Tensor
-        int64 (long), shape ``(n,)``.
-
-    Used for the short trainings in the depthwise and GhostNet chapters.
-    """
-    x, y = shapes_images(n_per_class, **kwargs)
-    return torch.from_numpy(x), torch.from_numpy(y)
-
-
-def _colour_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Background and foreground RGB colours at least 0.35 apart in mean absolute difference."""
-    background = rng.uniform(0.0, 1.0, 3)
-    while True:
-        foreground = rng.uniform(0.0, 1.0, 3)
-        if np.mean(np.abs(foreground - background)) >= 0.35:
-            return background, foreground
-
-
-def _shape_alpha(cls: str, gx: np.ndarray, gy: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Coverage in ``[0, 1]`` of the foreground, shape ``(size, size)``."""
-    angle = rng.uniform(0.0, 2 * np.pi)
-    if cls == "stripes":
-        period = rng.uniform(0.12, 0.25)
-        phase = (gx * math.cos(angle) + gy * math.sin(angle)) / period + rng.uniform(0.0, 1.0)
-        # Distance (in pixels) to the nearest stripe edge, signed: stripes are half of each period.
-        distance = (np.abs((phase % 1.0) - 0.5) - 0.25) * period * size
-        return np.clip(0.5 - distance, 0.0, 1.0)
-    radius = rng.uniform(0.2, 0.36)
-    # 1.2 * radius bounds every shape (square corners, triangle tips), so none is cut off.
-    cx, cy = rng.uniform(1.2 * radius, 1.0 - 1.2 * radius, 2)
-    # Coordinates in the shape's own rotated frame.
-    u = (gx - cx) * math.cos(angle) + (gy - cy) * math.sin(angle)
-    v = -(gx - cx) * math.sin(angle) + (gy - cy) * math.cos(angle)
-    if cls == "circle":
-        distance = np.hypot(u, v) - radius
-    elif cls == "square":
-        distance = np.maximum(np.abs(u), np.abs(v)) - 0.8 * radius
-    elif cls == "triangle":
-        # Largest of the signed distances to the three sides. The circumradius is 1.2 * radius:
-        # a triangle covers less of its circle than the other shapes, so it is drawn larger.
-        normals = [(math.cos(a), math.sin(a)) for a in (np.pi / 2, np.pi / 2 + 2 * np.pi / 3, np.pi / 2 + 4 * np.pi / 3)]
-        distance = np.max([u * nx + v * ny for nx, ny in normals], axis=0) - 0.6 * radius
-    elif cls == "cross":
-        arm = 0.33 * radius
-        distance = np.minimum(
-            np.maximum(np.abs(u) - radius, np.abs(v) - arm), np.maximum(np.abs(u) - arm, np.abs(v) - radius)
-        )
-    else:  # pragma: no cover - IMAGE_CLASSES is fixed
-        raise AssertionError(cls)
-    # Signed distance in pixels -> anti-aliased coverage over about one pixel.
-    return np.clip(0.5 - distance * size, 0.0, 1.0)
-
-
-# --------------------------------------------------------------------------------------
-# Argument checks: each error names the function, what it expected and what it got.
-# --------------------------------------------------------------------------------------
-
-
-def _check_int(func: str, name: str, value, minimum: int) -> None:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{func}: expected {name} to be an integer >= {minimum}, got {value!r}")
-
-
-def _check_bool(func: str, name: str, value) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{func}: expected {name} to be True or False, got {value!r}")
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
-
-
-def _check_number(func: str, name: str, value, positive: bool) -> None:
-    if not _is_number(value) or (positive and value <= 0):
-        expected = "a positive number" if positive else "a finite number"
-        raise ValueError(f"{func}: expected {name} to be {expected}, got {value!r}")
-
-
-def _check_range(func: str, name: str, value, allow_number: bool, positive: bool = False) -> tuple[float, float]:
-    """Return ``(low, high)`` from a number (if allowed) or a pair with ``low <= high``."""
-    expected = "a number or a (low, high) pair" if allow_number else "a (low, high) pair"
-    if positive:
-        expected += " of positive numbers"
-    if allow_number and _is_number(value):
-        low = high = float(value)
-    elif (
-        isinstance(value, (tuple, list, np.ndarray))
-        and len(value) == 2
-        and all(_is_number(v) for v in value)
-        and value[0] <= value[1]
-    ):
-        low, high = float(value[0]), float(value[1])
-    else:
-        raise ValueError(f"{func}: expected {name} to be {expected} with low <= high, got {value!r}")
-    if positive and low <= 0:
-        raise ValueError(f"{func}: expected {name} to be {expected}, got {value!r}")
-    return low, high
-
-
-def _check_classes(func: str, classes, known: tuple[str, ...]) -> tuple[str, ...]:
-    if isinstance(classes, str) or not isinstance(classes, Sequence) or len(classes) == 0:
-        raise ValueError(f"{func}: expected classes to be a non-empty sequence of names from {known}, got {classes!r}")
-    unknown = [c for c in classes if c not in known]
-    if unknown or len(set(classes)) != len(classes):
-        raise ValueError(
-            f"{func}: expected classes to be distinct names from {known}, got {tuple(classes)!r}"
-        )
-    return tuple(classes)
-
-
-def sample_photo(size: int | None = 256, gray: bool = False) -> torch.Tensor:
-    """The photograph that ships with matplotlib (``grace_hopper.jpg``, 600x512), nothing downloaded.
-
-    Returns a float32 tensor in [0, 1] shaped ``(3, H, W)`` (or ``(1, H, W)`` when ``gray``),
-    resized with antialiasing so that its height is ``size`` (``None`` keeps 600x512).
-    Used by the chapters on dilated convolution, depthwise separable convolution and GhostNet.
-    """
-    import matplotlib.cbook as cbook
-    import matplotlib.pyplot as plt
-
-    if size is not None:
-        _check_int("sample_photo", "size", size, 8)
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        img = torch.from_numpy(np.array(plt.imread(f, format="jpg"), dtype=np.float32) / 255.0)
-    img = img.permute(2, 0, 1).contiguous()
-    if gray:
-        weights = torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)
-        img = (img * weights).sum(0, keepdim=True)
-    if size is not None:
-        h, w = img.shape[1:]
-        img = torch.nn.functional.interpolate(img[None], size=(size, round(w * size / h)), mode="bilinear",
-                                              antialias=True, align_corners=False)[0].clamp(0, 1)
-    return img

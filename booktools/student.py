@@ -1,4 +1,4 @@
-"""Student copies of the chapter notebooks, and the first cell that installs ghostedu on Colab.
+"""The stubs of the student copies, and the first cell that installs ghostedu on Colab.
 
 An exercise in a chapter is a code cell tagged ``solution`` whose answer sits between two marker lines::
 
@@ -6,9 +6,10 @@ An exercise in a chapter is a code cell tagged ``solution`` whose answer sits be
     n_params = 9 * 32 + 32 * 64
     # END SOLUTION
 
-followed by a cell that calls a check from :mod:`ghostedu.exercises`. :func:`make_student_copy` writes
-every notebook of a folder with each such region replaced by a stub, and every output cleared; all else
-is unchanged (see the page "For teachers"). In the stub
+followed by a cell that calls a check from :mod:`ghostedu.exercises` (see
+:mod:`booktools.exercise_cells`). The student copies are made by nbgrader
+(:mod:`booktools.course`); :func:`stub_cell_source` is the stub it puts in place of each region
+(:class:`booktools.grading.StubSolutions`). In the stub
 
 * each name the solution assigns becomes ``name = None  # YOUR CODE HERE``, which the check reports as
   "not answered yet";
@@ -25,25 +26,29 @@ notebook, the cell and the line.
 :func:`add_setup_cell` puts, first in a notebook, a cell (tagged ``setup``) that installs ``ghostedu``
 from the book's repository when it cannot be imported -- as on Colab -- and prints nothing otherwise.
 """
+
 from __future__ import annotations
 
 import ast
 import copy
 import re
-import shutil
-from pathlib import Path
 
 import nbformat
 
 __all__ = [
-    "SOLUTION_TAG", "SETUP_TAG", "SolutionRegionError", "stub_region", "stub_cell_source",
-    "student_notebook", "make_student_copy", "setup_cell_source", "add_setup_cell",
+    "SOLUTION_TAG",
+    "SETUP_TAG",
+    "SolutionRegionError",
+    "stub_region",
+    "stub_cell_source",
+    "setup_cell_source",
+    "add_setup_cell",
 ]
 
 SOLUTION_TAG = "solution"
 SETUP_TAG = "setup"
 STUB_COMMENT = "# YOUR CODE HERE"
-REGION_START = "# ---- YOUR CODE HERE: replace each stub below with your answer, then run the check ----"
+REGION_START = "# ---- YOUR CODE HERE: replace each stub, then run the check ----"
 REGION_END = "# ---- END OF YOUR CODE ----"
 
 _BEGIN = re.compile(r"^(\s*)#+\s*BEGIN SOLUTION\s*$")
@@ -67,7 +72,8 @@ def _target_names(target: ast.expr, where: str) -> list[str]:
         return _target_names(target.value, where)
     raise SolutionRegionError(
         f"{where}, line {target.lineno}: a solution may assign plain names only, not "
-        f"`{ast.unparse(target)}`; assign the answer to a name and let the check use it.")
+        f"`{ast.unparse(target)}`; assign the answer to a name and let the check use it."
+    )
 
 
 def _raise_line(qualname: str) -> str:
@@ -114,8 +120,9 @@ def stub_region(code: str, where: str = "solution region", first_line: int = 1) 
     try:
         tree = ast.parse(code)
     except SyntaxError as err:
-        raise SolutionRegionError(f"{where}, line {(err.lineno or 1) + first_line - 1}: the solution does "
-                                  f"not parse as Python: {err.msg}.") from err
+        raise SolutionRegionError(
+            f"{where}, line {(err.lineno or 1) + first_line - 1}: the solution does not parse as Python: {err.msg}."
+        ) from err
     if not tree.body:
         raise SolutionRegionError(f"{where}, line {first_line - 1}: the solution region is empty.")
     ast.increment_lineno(tree, first_line - 1)
@@ -146,7 +153,8 @@ def stub_region(code: str, where: str = "solution region", first_line: int = 1) 
             raise SolutionRegionError(
                 f"{where}, line {stmt.lineno}: only top-level assignments, `def` and "
                 f"`class` statements may stand between the markers, not `{ast.unparse(stmt).splitlines()[0]}` "
-                f"({type(stmt).__name__}). Move it outside the markers.")
+                f"({type(stmt).__name__}). Move it outside the markers."
+            )
     flush_names()
     return "\n".join([REGION_START, "\n\n".join(parts), REGION_END])
 
@@ -165,17 +173,22 @@ def stub_cell_source(source: str, where: str = "cell") -> str:
     for number, line in enumerate(lines, start=1):
         begin, end = _BEGIN.match(line), _END.match(line)
         if (begin or end) and (begin or end).group(1):
-            raise SolutionRegionError(f"{where}, line {number}: `{line.strip()}` must start at the "
-                                      "beginning of the line (solutions are top-level code).")
+            raise SolutionRegionError(
+                f"{where}, line {number}: `{line.strip()}` must start at the "
+                "beginning of the line (solutions are top-level code)."
+            )
         if begin:
             if region is not None:
-                raise SolutionRegionError(f"{where}, line {number}: `# BEGIN SOLUTION` inside the region "
-                                          f"opened on line {begin_line}; close it with `# END SOLUTION` first.")
+                raise SolutionRegionError(
+                    f"{where}, line {number}: `# BEGIN SOLUTION` inside the region "
+                    f"opened on line {begin_line}; close it with `# END SOLUTION` first."
+                )
             region, begin_line = [], number
         elif end:
             if region is None:
-                raise SolutionRegionError(f"{where}, line {number}: `# END SOLUTION` without a "
-                                          "`# BEGIN SOLUTION` before it.")
+                raise SolutionRegionError(
+                    f"{where}, line {number}: `# END SOLUTION` without a `# BEGIN SOLUTION` before it."
+                )
             out.append(stub_region("\n".join(region), where, first_line=begin_line + 1))
             region, found = None, True
         elif region is not None:
@@ -183,73 +196,22 @@ def stub_cell_source(source: str, where: str = "cell") -> str:
         else:
             out.append(line)
     if region is not None:
-        raise SolutionRegionError(f"{where}, line {begin_line}: `# BEGIN SOLUTION` is never closed by "
-                                  "`# END SOLUTION`.")
+        raise SolutionRegionError(
+            f"{where}, line {begin_line}: `# BEGIN SOLUTION` is never closed by `# END SOLUTION`."
+        )
     if not found:
-        raise SolutionRegionError(f"{where}: the cell is tagged {SOLUTION_TAG!r} but has no "
-                                  "`# BEGIN SOLUTION` ... `# END SOLUTION` region.")
+        raise SolutionRegionError(
+            f"{where}: the cell is tagged {SOLUTION_TAG!r} but has no `# BEGIN SOLUTION` ... `# END SOLUTION` region."
+        )
     return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------------
-# Notebooks
+# The setup cell (Colab)
 
 
 def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
-
-
-def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """A copy of ``nb`` with every solution region stubbed and every output and execution count cleared.
-
-    ``name`` (e.g. the file name) is used in error messages. The input notebook is not modified.
-    """
-    nb = copy.deepcopy(nb)
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        where = f"{name}, cell {index} (counting from 0)"
-        source = cell.source
-        if SOLUTION_TAG in _tags(cell):
-            cell.source = stub_cell_source(source, where)
-        elif any(_BEGIN.match(line) or _END.match(line) for line in source.splitlines()):
-            raise SolutionRegionError(f"{where}: has a solution marker but is not tagged {SOLUTION_TAG!r}; "
-                                      "tag it so that the student copy hides the solution.")
-        cell.outputs = []
-        cell.execution_count = None
-    return nb
-
-
-def make_student_copy(source_dir: str | Path, output_dir: str | Path) -> list[Path]:
-    """Write the student copy of every ``*.ipynb`` in ``source_dir`` into ``output_dir``.
-
-    Other plain files of ``source_dir`` (data a notebook reads, such as ``timings.json``) are copied
-    unchanged. Every notebook is converted before anything is written, so a malformed region leaves
-    ``output_dir`` untouched. Returns the notebooks written.
-    """
-    source_dir, output_dir = Path(source_dir), Path(output_dir)
-    if not source_dir.is_dir():
-        raise FileNotFoundError(f"{source_dir} is not a folder of notebooks.")
-    if output_dir.resolve() == source_dir.resolve():
-        raise ValueError("the student copy must go to another folder than the chapters it is made from.")
-    notebooks = sorted(source_dir.glob("*.ipynb"))
-    if not notebooks:
-        raise FileNotFoundError(f"no notebooks (*.ipynb) in {source_dir}.")
-    converted = [(path, student_notebook(nbformat.read(path, as_version=4), str(path))) for path in notebooks]
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path, nb in converted:
-        target = output_dir / path.name
-        nbformat.write(nb, target)
-        written.append(target)
-    for path in sorted(source_dir.iterdir()):
-        if path.is_file() and path.suffix != ".ipynb" and not path.name.startswith("."):
-            shutil.copy2(path, output_dir / path.name)
-    return written
-
-
-# ---------------------------------------------------------------------------------------------------
-# The setup cell (Colab)
 
 
 def setup_cell_source(repository_url: str, branch: str = "main") -> str:
@@ -257,16 +219,18 @@ def setup_cell_source(repository_url: str, branch: str = "main") -> str:
     url = repository_url.rstrip("/")
     if not url.startswith("https://"):
         raise ValueError(f"the repository URL must start with https://, got {repository_url!r}.")
-    return "\n".join([
-        "# Run this cell first. Where ghostedu is not installed (e.g. on Colab) it installs it from the",
-        "# book's repository; elsewhere it does nothing. Nothing else is ever downloaded.",
-        "try:",
-        "    import ghostedu",
-        "except ImportError:",
-        f'    %pip install -q "ghostedu @ git+{url}@{branch}"',
-        "    import importlib",
-        "    importlib.invalidate_caches()",
-    ])
+    return "\n".join(
+        [
+            "# Run this cell first. Where ghostedu is not installed (e.g. on Colab), it",
+            "# installs it from the book's repository; elsewhere it does nothing.",
+            "# Nothing else is ever downloaded.",
+            "import importlib.util",
+            "",
+            'if importlib.util.find_spec("ghostedu") is None:',
+            f"    %pip install -q ghostedu@git+{url}@{branch}",
+            "    importlib.invalidate_caches()",
+        ]
+    )
 
 
 def add_setup_cell(nb: nbformat.NotebookNode, repository_url: str, branch: str = "main") -> bool:
