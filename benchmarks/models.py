@@ -9,7 +9,8 @@ Run from the repository root::
 
 The results the chapter shows were written by::
 
-    python -m benchmarks.models --threads 1 --threads 2 --compile --export-times --repeats 8 --json chapters/deployment_timings.json
+    python -m benchmarks.models --threads 1 --threads 2 --compile --export-times --repeats 8 \
+        --json chapters/deployment_timings.json
 
 For each model it prints parameters, multiply-adds (``torch.utils.flop_counter``: convolutions and
 linear layers) and, for each path, the median time of one forward pass at batch 1 (the least of
@@ -29,6 +30,7 @@ PyTorch paths run on the GPU and the ONNX Runtime rows say ``cpu``. With ``--com
 cache starts empty, so the compile time of the first ``--threads`` value is that of a first run;
 later values in the same process may reuse compiled code.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +55,14 @@ from ghostedu.data import bearing_dataset, image_dataset
 from ghostedu.models import Net, ghostnet, mobilenet_v1
 
 PATHS = ("eager", "bn_folded", "channels_last", "ort_fp32", "ort_int8", "compile")
-PATH_TITLES = {"eager": "eager", "bn_folded": "BN folded", "channels_last": "channels_last",
-               "ort_fp32": "ORT fp32", "ort_int8": "ORT int8", "compile": "torch.compile"}
+PATH_TITLES = {
+    "eager": "eager",
+    "bn_folded": "BN folded",
+    "channels_last": "channels_last",
+    "ort_fp32": "ORT fp32",
+    "ort_int8": "ORT int8",
+    "compile": "torch.compile",
+}
 FP32_TOLERANCE = 1e-4  # largest |difference| / largest |output| accepted for the float32 paths
 
 
@@ -115,8 +123,9 @@ def _first_call(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def prepare_model(spec: ModelSpec, dev: torch.device, quick: bool, compile_: bool, workdir: Path,
-                  export_times: bool = False) -> tuple[ModelResult, dict[str, Callable[[], object]]]:
+def prepare_model(
+    spec: ModelSpec, dev: torch.device, quick: bool, compile_: bool, workdir: Path, export_times: bool = False
+) -> tuple[ModelResult, dict[str, Callable[[], object]]]:
     """Build every path of one model, check its outputs and time its first call; returns the result
     (times still empty) and one callable per path, for :func:`time_paths`. Raises ``AssertionError``
     if a float32 path's output differs from eager's by more than ``FP32_TOLERANCE`` (relative)."""
@@ -124,8 +133,7 @@ def prepare_model(spec: ModelSpec, dev: torch.device, quick: bool, compile_: boo
     model = spec.make()
     n_cal = 8 if quick else 32
     deploy.calibrate_batchnorm(model, spec.data(n_cal, seed=1).split(8))
-    result = ModelResult(spec.key, spec.title, spec.input_size, count_params(model),
-                         count_macs(model, spec.input_size))
+    result = ModelResult(spec.key, spec.title, spec.input_size, count_params(model), count_macs(model, spec.input_size))
     held_out = spec.data(4, seed=2)
     x1 = held_out[:1]
     with torch.no_grad():
@@ -137,8 +145,10 @@ def prepare_model(spec: ModelSpec, dev: torch.device, quick: bool, compile_: boo
         first = _first_call(fn)
         diff = _rel_diff(out, ref)
         if path != "ort_int8" and diff > FP32_TOLERANCE:
-            raise AssertionError(f"{spec.title}, {path}: output differs from eager by {diff:.2e} "
-                                 f"(relative), more than {FP32_TOLERANCE:g}")
+            raise AssertionError(
+                f"{spec.title}, {path}: output differs from eager by {diff:.2e} "
+                f"(relative), more than {FP32_TOLERANCE:g}"
+            )
         result.paths[path] = PathResult(float("nan"), float("nan"), first * 1e3, diff, device)
         runners[path] = fn
 
@@ -150,8 +160,12 @@ def prepare_model(spec: ModelSpec, dev: torch.device, quick: bool, compile_: boo
         if len(spec.input_size) == 4:  # channels_last is a layout of 4-D tensors only
             cl = deploy.fold_batchnorm(model).to(memory_format=torch.channels_last)
             xc = x.contiguous(memory_format=torch.channels_last)
-            add("channels_last", lambda: cl(xc), cl(held_out.to(dev).contiguous(memory_format=torch.channels_last)),
-                dev.type)
+            add(
+                "channels_last",
+                lambda: cl(xc),
+                cl(held_out.to(dev).contiguous(memory_format=torch.channels_last)),
+                dev.type,
+            )
 
     model_cpu = model.cpu()
     fp32 = workdir / f"{spec.key}.onnx"
@@ -181,8 +195,9 @@ def prepare_model(spec: ModelSpec, dev: torch.device, quick: bool, compile_: boo
     return result, runners
 
 
-def time_paths(prepared: list[tuple[ModelResult, dict[str, Callable[[], object]]]], min_run_time: float,
-               rounds: int) -> None:
+def time_paths(
+    prepared: list[tuple[ModelResult, dict[str, Callable[[], object]]]], min_run_time: float, rounds: int
+) -> None:
     """Time every path of every model once per round, the rounds one after the other, and keep each
     path's least median (other programs on the machine can only add time; spreading a path's
     measurements over the whole run gives it more chances to meet a quiet moment)."""
@@ -233,23 +248,44 @@ def run(args: argparse.Namespace, threads: int, dev: torch.device, workdir: Path
     paths = tuple(p for p in PATHS if p != "compile" or args.compile)
     label = machine_label(dev)
     print(f"\nghostedu models, batch 1 -- {label}")
-    print("ms: median forward time (least of %d, in interleaved rounds), eval, no grad; (x): speed-up over eager; "
-          "ORT: ONNX Runtime "
-          "%s on the CPU, %d thread%s" % (args.repeats, _ort_version(), threads, "s" if threads > 1 else ""))
-    prepared = [prepare_model(MODELS[key], dev, args.quick, args.compile, workdir, export_times=args.export_times)
-                for key in args.model]
+    print(
+        f"ms: median forward time (least of {args.repeats}, in interleaved rounds), eval, no grad; "
+        f"(x): speed-up over eager; ORT: ONNX Runtime {_ort_version()} on the CPU, "
+        f"{threads} thread{'s' if threads > 1 else ''}"
+    )
+    prepared = [
+        prepare_model(MODELS[key], dev, args.quick, args.compile, workdir, export_times=args.export_times)
+        for key in args.model
+    ]
     time_paths(prepared, args.min_run_time, args.repeats)
     results = [result for result, _ in prepared]
     print(format_table(results, paths))
     print(format_checks(results, paths))
     load_after = os.getloadavg()[0]
-    print(f"load average (1 min) of the machine: {load_before:.1f} at the start, {load_after:.1f} at the end, "
-          f"on {os.cpu_count()} logical CPUs")
-    return {"machine": label, "threads": threads, "device": dev.type,
-            "load_average": [round(load_before, 2), round(load_after, 2)], "cpus": os.cpu_count(),
-            "models": [{"key": r.key, "title": r.title, "input_size": list(r.input_size), "params": r.params,
-                        "macs": r.macs, "compile_s": r.compile_s, "export_s": r.export_s,
-                        "paths": {p: vars(pr) for p, pr in r.paths.items()}} for r in results]}
+    print(
+        f"load average (1 min) of the machine: {load_before:.1f} at the start, {load_after:.1f} at the end, "
+        f"on {os.cpu_count()} logical CPUs"
+    )
+    return {
+        "machine": label,
+        "threads": threads,
+        "device": dev.type,
+        "load_average": [round(load_before, 2), round(load_after, 2)],
+        "cpus": os.cpu_count(),
+        "models": [
+            {
+                "key": r.key,
+                "title": r.title,
+                "input_size": list(r.input_size),
+                "params": r.params,
+                "macs": r.macs,
+                "compile_s": r.compile_s,
+                "export_s": r.export_s,
+                "paths": {p: vars(pr) for p, pr in r.paths.items()},
+            }
+            for r in results
+        ],
+    }
 
 
 def _ort_version() -> str:
@@ -273,9 +309,15 @@ def _command(argv: list[str]) -> str:
 
 def write_json(runs: list[dict], path: Path, dev: torch.device) -> None:
     """Write the runs with the software versions, atomically (a temporary file, then a rename)."""
-    data = {"cpu": cpu_model(), "device": dev.type, "python": platform.python_version(),
-            "torch": torch.__version__, "onnxruntime": _ort_version(),
-            "command": _command(sys.argv[1:]), "runs": runs}
+    data = {
+        "cpu": cpu_model(),
+        "device": dev.type,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "onnxruntime": _ort_version(),
+        "command": _command(sys.argv[1:]),
+        "runs": runs,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -286,18 +328,34 @@ def write_json(runs: list[dict], path: Path, dev: torch.device) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.models", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short timings, fewer calibration inputs")
-    parser.add_argument("--min-run-time", type=float, default=None,
-                        help="seconds of timing per path (default 0.3, or 0.05 with --quick)")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="rounds: time every path once per round and keep its least median "
-                             "(default 5, or 1 with --quick)")
-    parser.add_argument("--device", default=None, help="cpu or cuda, for the PyTorch paths (default: ghostedu.device())")
-    parser.add_argument("--threads", type=int, action="append",
-                        help="torch and ONNX Runtime threads; repeatable: one table each (default: torch's current)")
+    parser.add_argument(
+        "--min-run-time",
+        type=float,
+        default=None,
+        help="seconds of timing per path (default 0.3, or 0.05 with --quick)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="rounds: time every path once per round and keep its least median (default 5, or 1 with --quick)",
+    )
+    parser.add_argument(
+        "--device", default=None, help="cpu or cuda, for the PyTorch paths (default: ghostedu.device())"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        action="append",
+        help="torch and ONNX Runtime threads; repeatable: one table each (default: torch's current)",
+    )
     parser.add_argument("--model", action="append", choices=list(MODELS), help="only this model (repeatable)")
     parser.add_argument("--compile", action="store_true", help="also torch.compile (slow to compile)")
-    parser.add_argument("--export-times", action="store_true",
-                        help="also export with the torch.export-based ONNX exporter and record both export times")
+    parser.add_argument(
+        "--export-times",
+        action="store_true",
+        help="also export with the torch.export-based ONNX exporter and record both export times",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write every result to this JSON file")
     args = parser.parse_args(argv)
     args.model = args.model or list(MODELS)

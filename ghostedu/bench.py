@@ -16,7 +16,7 @@ import torch
 import torch.utils.benchmark as benchmark
 from torch import nn
 
-from .checks import check_module, check_number, check_size
+from .checks import check_int, check_module, check_number, check_size
 from .utils import as_device, evaluating
 
 
@@ -84,35 +84,45 @@ def time_forward(
 # Used by the chapter "From multiply-adds to milliseconds" and by ``benchmarks/models.py``.
 # ----------------------------------------------------------------------------------------------
 
+
 def time_call(fn: Callable[[], object], label: str = "", min_run_time: float = 0.2, repeats: int = 1) -> Timing:
     """Median wall time of ``fn()`` -- any callable without arguments: an ONNX Runtime session's
     ``run``, a compiled model -- after one warm-up call, by ``Timer.blocked_autorange`` on
     ``torch.get_num_threads()`` threads (which synchronizes CUDA). Each measurement runs for at
     least ``min_run_time`` seconds; with ``repeats > 1`` the least of that many medians is kept
     (other programs on the machine can only add time)."""
+    f = "time_call"
+    if not callable(fn):
+        raise TypeError(f"{f}: expected fn to be a callable without arguments, got {type(fn).__name__}")
+    check_number(f, "min_run_time", min_run_time, positive=True)
+    repeats = check_int(f, "repeats", repeats)
     fn()  # warm-up
     timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, label=label, num_threads=torch.get_num_threads())
     m = min((timer.blocked_autorange(min_run_time=min_run_time) for _ in range(repeats)), key=lambda r: r.median)
     return Timing(label=label, median_s=m.median, iqr_s=m.iqr, runs=len(m.times))
 
 
-def matmul_rate(n: int = 1024, dev: torch.device | None = None, min_run_time: float = 0.1,
-                repeats: int = 3) -> float:
+def matmul_rate(n: int = 1024, dev: torch.device | None = None, min_run_time: float = 0.1, repeats: int = 3) -> float:
     """Multiply-adds per second of an ``n x n`` by ``n x n`` float32 matrix product (``n**3``
     multiply-adds) on ``torch.get_num_threads()`` threads, the best of ``repeats`` medians: the
     practical peak of the machine's arithmetic, the flat roof of the roofline model."""
-    dev = torch.device(dev) if dev is not None else default_device()
+    f = "matmul_rate"
+    n = check_int(f, "n", n)
+    dev = as_device(f, dev)
     a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
     return n**3 / time_call(lambda: torch.mm(a, b), min_run_time=min_run_time, repeats=repeats).median_s
 
 
-def copy_bandwidth(megabytes: int = 64, dev: torch.device | None = None, min_run_time: float = 0.1,
-                   repeats: int = 3) -> float:
+def copy_bandwidth(
+    megabytes: int = 64, dev: torch.device | None = None, min_run_time: float = 0.1, repeats: int = 3
+) -> float:
     """Bytes per second moved by copying a float32 tensor of ``megabytes`` MB into another (each
     copy reads and writes it once: ``2 * megabytes`` MB of traffic), the best of ``repeats``
     medians: the practical memory bandwidth, the slanted roof of the roofline model. Use a size
     well above the CPU's caches."""
-    dev = torch.device(dev) if dev is not None else default_device()
+    f = "copy_bandwidth"
+    megabytes = check_int(f, "megabytes", megabytes)
+    dev = as_device(f, dev)
     n = megabytes * 2**20 // 4
     src, dst = torch.randn(n, device=dev), torch.empty(n, device=dev)
     return 2 * 4 * n / time_call(lambda: dst.copy_(src), min_run_time=min_run_time, repeats=repeats).median_s
@@ -141,16 +151,16 @@ def profile_ops(model: nn.Module, x: torch.Tensor, runs: int = 3) -> list[OpTime
     os.environ.setdefault("KINETO_LOG_LEVEL", "6")
     from torch.profiler import ProfilerActivity, profile
 
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(x)
-            with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
-                for _ in range(runs):
-                    model(x)
-    finally:
-        model.train(was_training)
+    f = "profile_ops"
+    check_module(f, model)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{f}: expected x to be a torch.Tensor shaped like the model's input, got {type(x).__name__}")
+    runs = check_int(f, "runs", runs)
+    with evaluating(model):
+        model(x)
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+            for _ in range(runs):
+                model(x)
     top = [e for e in prof.events() if e.cpu_parent is None]
     if len(top) % runs:
         raise RuntimeError(f"profile_ops: {len(top)} top-level operators is not {runs} equal passes")

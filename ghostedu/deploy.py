@@ -8,6 +8,7 @@ The work is done by maintained tools: ``torch.fx.experimental.optimization.fuse`
 ``torch.onnx.export`` (export), ``onnxruntime`` (running) and ``onnxruntime.quantization``
 (int8). ONNX Runtime is imported only when a function needs it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,19 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["fold_batchnorm", "calibrate_batchnorm", "count_batchnorms", "export_onnx", "ort_session", "ort_predict",
-           "quantize_int8", "onnx_op_counts"]
+from .checks import check_module
+from .utils import evaluating
+
+__all__ = [
+    "fold_batchnorm",
+    "calibrate_batchnorm",
+    "count_batchnorms",
+    "export_onnx",
+    "ort_session",
+    "ort_predict",
+    "quantize_int8",
+    "onnx_op_counts",
+]
 
 INPUT_NAME, OUTPUT_NAME = "input", "output"
 
@@ -39,12 +51,9 @@ def fold_batchnorm(model: nn.Module) -> torch.fx.GraphModule:
     """
     from torch.fx.experimental.optimization import fuse
 
-    was_training = model.training
-    model.eval()
-    try:
+    check_module("fold_batchnorm", model)
+    with evaluating(model, no_grad=False):
         return fuse(model)  # fuse works on a deep copy
-    finally:
-        model.train(was_training)
 
 
 @torch.no_grad()
@@ -60,8 +69,10 @@ def calibrate_batchnorm(model: nn.Module, batches: Iterable[torch.Tensor]) -> nn
     """
     batches = list(batches)
     if not batches or not all(isinstance(b, torch.Tensor) for b in batches):
-        raise ValueError("calibrate_batchnorm: expected at least one batch, each a torch.Tensor shaped like "
-                         f"the model's input, got {[type(b).__name__ for b in batches]}")
+        raise ValueError(
+            "calibrate_batchnorm: expected at least one batch, each a torch.Tensor shaped like "
+            f"the model's input, got {[type(b).__name__ for b in batches]}"
+        )
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     momenta = [m.momentum for m in norms]
     for m in norms:
@@ -98,8 +109,9 @@ def _written_atomically(path: Path):
             os.remove(tmp)
 
 
-def export_onnx(model: nn.Module, example: torch.Tensor, path: str | Path, dynamo: bool = False,
-                opset_version: int | None = None) -> Path:
+def export_onnx(
+    model: nn.Module, example: torch.Tensor, path: str | Path, dynamo: bool = False, opset_version: int | None = None
+) -> Path:
     """Write ``model`` (in eval mode) as an ONNX file at ``path``, traced on ``example``.
 
     The graph has one input ``"input"`` shaped like ``example`` but with a free batch dimension,
@@ -113,16 +125,28 @@ def export_onnx(model: nn.Module, example: torch.Tensor, path: str | Path, dynam
     path = Path(path)
     was_training = model.training
     model.eval()
-    kwargs = {"dynamic_shapes": ({0: torch.export.Dim("batch")},)} if dynamo else {
-        "dynamic_axes": {INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}}}
+    kwargs = (
+        {"dynamic_shapes": ({0: torch.export.Dim("batch")},)}
+        if dynamo
+        else {"dynamic_axes": {INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}}}
+    )
     try:
         with _written_atomically(path) as tmp, warnings.catch_warnings(), _quiet_torch_onnx():
             # The TorchScript-based exporter says on every call that it is no longer the default.
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
             warnings.filterwarnings("ignore", message=r".*legacy TorchScript-based ONNX export")
             warnings.filterwarnings("ignore", category=FutureWarning, message=r".*LeafSpec")  # torch.export's
-            torch.onnx.export(model, (example,), tmp, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                              opset_version=opset_version, dynamo=dynamo, external_data=False, **kwargs)
+            torch.onnx.export(
+                model,
+                (example,),
+                tmp,
+                input_names=[INPUT_NAME],
+                output_names=[OUTPUT_NAME],
+                opset_version=opset_version,
+                dynamo=dynamo,
+                external_data=False,
+                **kwargs,
+            )
     finally:
         model.train(was_training)
     return path
@@ -172,7 +196,7 @@ def ort_predict(session, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor
     """The session's output for inputs ``x`` ``(N, ...)``, in batches, as a CPU float tensor ``(N, ...)``."""
     name = session.get_inputs()[0].name
     x = x.detach().cpu().float()
-    outs = [session.run(None, {name: x[i:i + batch_size].numpy()})[0] for i in range(0, len(x), batch_size)]
+    outs = [session.run(None, {name: x[i : i + batch_size].numpy()})[0] for i in range(0, len(x), batch_size)]
     return torch.from_numpy(np.concatenate(outs))
 
 
@@ -197,8 +221,12 @@ def _quiet_quantizer():
         logging.disable(previous)
 
 
-def quantize_int8(fp32_path: str | Path, int8_path: str | Path,
-                  calibration: Iterable[torch.Tensor | np.ndarray], per_channel: bool = True) -> Path:
+def quantize_int8(
+    fp32_path: str | Path,
+    int8_path: str | Path,
+    calibration: Iterable[torch.Tensor | np.ndarray],
+    per_channel: bool = True,
+) -> Path:
     """Static int8 quantization of the ONNX model at ``fp32_path`` into ``int8_path`` (QDQ format).
 
     Every convolution, matrix product and the operators between them get int8 inputs: weights as
@@ -229,7 +257,13 @@ def quantize_int8(fp32_path: str | Path, int8_path: str | Path,
         raise ValueError("quantize_int8: expected at least one calibration batch, got none")
     int8_path = Path(int8_path)
     with _written_atomically(int8_path) as tmp, _quiet_quantizer():
-        quantize_static(str(fp32_path), str(tmp), Batches(calibration), quant_format=QuantFormat.QDQ,
-                        per_channel=per_channel, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8)
+        quantize_static(
+            str(fp32_path),
+            str(tmp),
+            Batches(calibration),
+            quant_format=QuantFormat.QDQ,
+            per_channel=per_channel,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+        )
     return int8_path

@@ -57,9 +57,27 @@ def test_models_quick_run_prints_every_path_and_its_counts_hold(tmp_path):
     from ghostedu.counting import count_macs, count_params
 
     out_json = tmp_path / "models.json"
-    out = subprocess.run([sys.executable, "-m", "benchmarks.models", "--quick", "--min-run-time", "0.01",
-                          "--device", "cpu", "--threads", "1", "--json", str(out_json)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.models",
+            "--quick",
+            "--min-run-time",
+            "0.01",
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+            "--json",
+            str(out_json),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
     lines = out.splitlines()
     assert lines[1].startswith("ghostedu models, batch 1 -- CPU: ") and "1 thread, device: cpu" in lines[1]
     for spec in MODELS.values():

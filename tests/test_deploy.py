@@ -1,6 +1,7 @@
 """Every ghostedu model and layer goes through the deployment tools: torch.fx, torch.export and
 torch.onnx (run in ONNX Runtime), with the same outputs as eager PyTorch; and ghostedu.deploy's
 folding, calibration and int8 quantization do what their docstrings say."""
+
 import pathlib
 
 import numpy as np
@@ -89,8 +90,9 @@ def _onnx_outputs(path, inputs):
     return torch.from_numpy(session.run(None, dict(zip(names, (x.numpy() for x in inputs))))[0])
 
 
-@pytest.mark.parametrize("name,make,shapes", [c for c in CASES if c[0] != "FlattenConcat"],
-                         ids=[i for i in IDS if i != "FlattenConcat"])
+@pytest.mark.parametrize(
+    "name,make,shapes", [c for c in CASES if c[0] != "FlattenConcat"], ids=[i for i in IDS if i != "FlattenConcat"]
+)
 def test_onnx_export_runs_in_onnx_runtime_with_the_same_outputs(name, make, shapes, tmp_path):
     model, inputs, expected = _build(make, shapes)
     path = deploy.export_onnx(model, inputs[0][:1], tmp_path / f"{name}.onnx")
@@ -107,8 +109,11 @@ def test_flatten_concat_exports_to_onnx(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,make,shapes", [c for c in CASES if c[0] in ("ghostnet", "mobilenet_v1", "Net")],
-                         ids=["ghostnet", "mobilenet_v1", "Net"])
+@pytest.mark.parametrize(
+    "name,make,shapes",
+    [c for c in CASES if c[0] in ("ghostnet", "mobilenet_v1", "Net")],
+    ids=["ghostnet", "mobilenet_v1", "Net"],
+)
 def test_dynamo_onnx_export_runs_in_onnx_runtime_with_the_same_outputs(name, make, shapes, tmp_path):
     model, inputs, expected = _build(make, shapes)
     path = deploy.export_onnx(model, inputs[0][:1], tmp_path / f"{name}.onnx", dynamo=True)
@@ -129,8 +134,7 @@ def test_input_checks_still_refuse_wrong_inputs_when_not_tracing():
 
 
 def test_fold_batchnorm_removes_the_batchnorms_after_convolutions():
-    for make, shape, left in [(ghostnet, (2, 3, 64, 64), 0), (mobilenet_v1, (2, 3, 64, 64), 0),
-                              (Net, (2, 1, 1024), 1)]:
+    for make, shape, left in [(ghostnet, (2, 3, 64, 64), 0), (mobilenet_v1, (2, 3, 64, 64), 0), (Net, (2, 1, 1024), 1)]:
         model = _randomize_batchnorms(make()).train()
         folded = deploy.fold_batchnorm(model)
         assert model.training  # the model itself keeps its mode and its layers
@@ -208,7 +212,9 @@ def test_image_data_for_calibration_has_the_model_input_shape():
 def test_chapter_results_file_is_the_benchmark_json():
     import json
 
-    data = json.loads((pathlib.Path(__file__).resolve().parents[1] / "chapters" / "deployment_timings.json").read_text())
+    data = json.loads(
+        (pathlib.Path(__file__).resolve().parents[1] / "chapters" / "deployment_timings.json").read_text()
+    )
     assert data["command"].startswith("python -m benchmarks.models")
     assert sorted(run["threads"] for run in data["runs"]) == [1, 2]
     for run in data["runs"]:
