@@ -35,7 +35,7 @@ from torch import nn
 import ghostedu
 from ghostedu.bench import machine_label, time_forward
 from ghostedu.counting import count_macs, count_params
-from ghostedu.layers import GhostBottleneck, GhostModule, SqueezeExcite, conv_dw
+from ghostedu.layers import GhostBottleneck, GhostModule, SqueezeExcite, conv_bn_act, conv_dw
 
 LAYERS = ("conv_dw", "GhostModule", "SqueezeExcite", "GhostBottleneck")
 
@@ -44,9 +44,7 @@ def standard_conv(
     cin: int, cout: int, kernel_size: int = 3, stride: int = 1, act: type[nn.Module] = nn.ReLU6
 ) -> nn.Sequential:
     """Convolution + BatchNorm + activation, ``(N, cin, H, W) -> (N, cout, H', W')``."""
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, kernel_size, stride, kernel_size // 2, bias=False), nn.BatchNorm2d(cout), act(inplace=True)
-    )
+    return conv_bn_act(cin, cout, kernel_size, stride, act)
 
 
 class StandardBottleneck(nn.Module):

@@ -2,10 +2,14 @@
 
 Run from the repository root as ``python -m booktools <command>`` (``--help`` lists them):
 
-* :mod:`booktools.student` -- student copies of the chapter notebooks (solutions stubbed,
-  outputs cleared), and the first cell that installs ``ghostedu`` on Colab (``setup-cell``).
+* :mod:`booktools.exercise_cells` -- the nbgrader metadata of every exercise's cells (``exercises``).
+* :mod:`booktools.student` -- the stubs that replace solutions in the student copies.
+* :mod:`booktools.course`, :mod:`booktools.grading` -- the classroom on nbgrader: student copies
+  (``student``), release, collect, autograde, feedback and gradebook (``course``).
 * :mod:`booktools.timings` -- how long each notebook takes to run, for the page that shows it.
-* :mod:`booktools.setup_cell` -- the ``setup-cell`` command: the Colab install cell in every notebook.
+* :mod:`booktools.setup_cell` -- the first cell that installs ``ghostedu`` on Colab, in every
+  notebook (``setup-cell``).
+* :mod:`booktools.i18n` -- the Chinese edition's catalogs: update, check, build.
 * :mod:`booktools.files` -- the one home of reading and writing a user's files: every input checked
   before anything changes, no output written over an input (links and hard links included), every
   file written atomically. Every command that writes uses it.

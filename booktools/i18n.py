@@ -32,10 +32,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +41,8 @@ from pathlib import Path
 import yaml
 
 from ghostedu.tables import Table
+
+from .files import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = {"zh_CN": ROOT / "_config.zh.yml"}
@@ -215,18 +215,6 @@ def _po_bytes(catalog) -> bytes:
     return buffer.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def documents(folder: Path, suffix: str = ".pot") -> list[str]:
     """The documents with a catalog in ``folder``, e.g. ``intro``, ``chapters/04_depthwise``."""
     names = (p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob(f"*{suffix}"))
@@ -259,7 +247,8 @@ def update_catalogs(edition: Edition, pot_dir: Path) -> dict[str, str]:
                 message.string = message.id  # nothing to translate
         data = _po_bytes(catalog)
         if data != before:
-            _write_atomic(po_path, data)
+            po_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(po_path, data)
             what[doc] = "created" if before is None else "updated"
         else:
             what[doc] = "unchanged"

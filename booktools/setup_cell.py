@@ -1,7 +1,10 @@
 """``python -m booktools setup-cell``: the cell that installs ghostedu on Colab, first in every notebook.
 
-The cell itself is :func:`booktools.student.setup_cell_source` (tagged ``setup``). This module adds
-what the command needs around it, all checked before any notebook changes:
+The cell is :func:`setup_cell_source`; :func:`add_setup_cell` puts it first in one notebook (tagged
+``setup`` and ``remove-cell``): it installs ``ghostedu`` from the book's repository, and myst-nb
+(whose ``glue`` the chapters call), when they cannot be imported -- as on Colab -- and prints nothing
+otherwise. Around them, what the command needs, all
+checked before any notebook changes:
 
 * :func:`read_repository` -- ``repository.url`` and ``branch`` from the book's ``_config.yml``;
 * :func:`check_repository` -- a URL and branch that can stand unquoted in the cell's
@@ -17,15 +20,68 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .files import InputError, notebook_bytes, notebooks_in, read_notebooks, write_all
-from .student import add_setup_cell
+import nbformat
 
-__all__ = ["read_repository", "check_repository", "add_setup_cells"]
+from .files import InputError, notebook_bytes, notebooks_in, read_notebooks, write_all
+
+__all__ = ["SETUP_TAG", "setup_cell_source", "add_setup_cell", "read_repository", "check_repository", "add_setup_cells"]
+
+SETUP_TAG = "setup"
+
+# What a chapter imports beyond ghostedu and its dependencies: ``glue`` (myst-nb), at the version the
+# book is built with (tests/test_layout.py checks it against the installed one).
+NOTEBOOK_EXTRAS = ("myst-nb==1.4.0",)
 
 # A host (and port), then path segments of letters, digits and . _ ~ % + - : nothing a shell reads.
 _URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+-]+)*/?")
 # A git branch name of the same safe characters (and /), not starting with '-' or '.'.
 _BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def setup_cell_source(repository_url: str, branch: str = "main") -> str:
+    """The source of the first cell: installs ghostedu from ``repository_url`` when it is not importable."""
+    url = repository_url.rstrip("/")
+    if not url.startswith("https://"):
+        raise ValueError(f"the repository URL must start with https://, got {repository_url!r}.")
+    return "\n".join(
+        [
+            "# Run this cell first. Where ghostedu or myst-nb (its glue) is missing,",
+            "# as on Colab, it installs them, ghostedu from the book's repository;",
+            "# elsewhere it does nothing.",
+            "# Nothing else is ever downloaded.",
+            "import importlib.util",
+            "",
+            'if not all(importlib.util.find_spec(m) for m in ("ghostedu", "myst_nb")):',
+            f"    %pip install -q {' '.join(NOTEBOOK_EXTRAS)}",
+            f"    %pip install -q ghostedu@git+{url}@{branch}",
+            "    importlib.invalidate_caches()",
+        ]
+    )
+
+
+def add_setup_cell(nb: nbformat.NotebookNode, repository_url: str, branch: str = "main") -> bool:
+    """Put the setup cell first in ``nb`` (or update the cell tagged ``setup``). Returns True if ``nb`` changed.
+
+    The cell is tagged ``setup`` and ``remove-cell``: it runs in Jupyter and on Colab but is not shown in
+    the rendered book.
+    """
+    source = setup_cell_source(repository_url, branch)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and SETUP_TAG in _tags(cell):
+            if cell.source == source and index == 0:
+                return False
+            cell.source = source
+            cell.outputs = []
+            cell.execution_count = None
+            nb.cells.insert(0, nb.cells.pop(index))
+            return True
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [SETUP_TAG, "remove-cell"]})
+    nb.cells.insert(0, cell)
+    return True
 
 
 def check_repository(url: object, branch: object) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""The stubs of the student copies, and the first cell that installs ghostedu on Colab.
+"""The stubs of the student copies.
 
 An exercise in a chapter is a code cell tagged ``solution`` whose answer sits between two marker lines::
 
@@ -22,9 +22,6 @@ followed by a cell that calls a check from :mod:`ghostedu.exercises` (see
 A region may hold only top-level assignments, ``def`` and ``class`` statements; anything else, a
 marker without its partner, or a marker outside a cell tagged ``solution``, is an error that names the
 notebook, the cell and the line.
-
-:func:`add_setup_cell` puts, first in a notebook, a cell (tagged ``setup``) that installs ``ghostedu``
-from the book's repository when it cannot be imported -- as on Colab -- and prints nothing otherwise.
 """
 
 from __future__ import annotations
@@ -33,20 +30,9 @@ import ast
 import copy
 import re
 
-import nbformat
-
-__all__ = [
-    "SOLUTION_TAG",
-    "SETUP_TAG",
-    "SolutionRegionError",
-    "stub_region",
-    "stub_cell_source",
-    "setup_cell_source",
-    "add_setup_cell",
-]
+__all__ = ["SOLUTION_TAG", "SolutionRegionError", "stub_region", "stub_cell_source"]
 
 SOLUTION_TAG = "solution"
-SETUP_TAG = "setup"
 STUB_COMMENT = "# YOUR CODE HERE"
 REGION_START = "# ---- YOUR CODE HERE: replace each stub, then run the check ----"
 REGION_END = "# ---- END OF YOUR CODE ----"
@@ -204,51 +190,3 @@ def stub_cell_source(source: str, where: str = "cell") -> str:
             f"{where}: the cell is tagged {SOLUTION_TAG!r} but has no `# BEGIN SOLUTION` ... `# END SOLUTION` region."
         )
     return "\n".join(out)
-
-
-# ---------------------------------------------------------------------------------------------------
-# The setup cell (Colab)
-
-
-def _tags(cell) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
-
-
-def setup_cell_source(repository_url: str, branch: str = "main") -> str:
-    """The source of the first cell: installs ghostedu from ``repository_url`` when it is not importable."""
-    url = repository_url.rstrip("/")
-    if not url.startswith("https://"):
-        raise ValueError(f"the repository URL must start with https://, got {repository_url!r}.")
-    return "\n".join(
-        [
-            "# Run this cell first. Where ghostedu is not installed (e.g. on Colab), it",
-            "# installs it from the book's repository; elsewhere it does nothing.",
-            "# Nothing else is ever downloaded.",
-            "import importlib.util",
-            "",
-            'if importlib.util.find_spec("ghostedu") is None:',
-            f"    %pip install -q ghostedu@git+{url}@{branch}",
-            "    importlib.invalidate_caches()",
-        ]
-    )
-
-
-def add_setup_cell(nb: nbformat.NotebookNode, repository_url: str, branch: str = "main") -> bool:
-    """Put the setup cell first in ``nb`` (or update the cell tagged ``setup``). Returns True if ``nb`` changed.
-
-    The cell is tagged ``setup`` and ``remove-cell``: it runs in Jupyter and on Colab but is not shown in
-    the rendered book.
-    """
-    source = setup_cell_source(repository_url, branch)
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and SETUP_TAG in _tags(cell):
-            if cell.source == source and index == 0:
-                return False
-            cell.source = source
-            cell.outputs = []
-            cell.execution_count = None
-            nb.cells.insert(0, nb.cells.pop(index))
-            return True
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [SETUP_TAG, "remove-cell"]})
-    nb.cells.insert(0, cell)
-    return True

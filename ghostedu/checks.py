@@ -36,6 +36,7 @@ __all__ = [
     "check_interval",
     "check_names",
     "check_module",
+    "check_output",
     "check_size",
     "check_memory",
     "check_model_memory",
@@ -234,6 +235,21 @@ def check_module(func: str, model: object, name: str = "an nn.Module") -> torch.
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{func}: expected {name}, got {type(model).__name__}")
     return model
+
+
+def check_output(func: str, forward: Callable, x: torch.Tensor, what: str = "the model") -> torch.Tensor:
+    """``forward(x)``, which must be one tensor; ``func`` names the failure of a model on ``x``.
+
+    A ``RuntimeError`` inside the model (a wrong feature count, say) becomes a ValueError that names
+    ``func`` and the input's shape; an output that is not a tensor (a tuple, a dict) a TypeError.
+    """
+    try:
+        y = forward(x)
+    except RuntimeError as error:
+        raise ValueError(f"{func}: {what} fails on an input of shape {tuple(x.shape)}: {error}") from error
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"{func}: expected {what} to return one tensor, got {type(y).__name__}")
+    return y
 
 
 def check_size(func: str, name: str, size: object, bytes_per_value: int = 4) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from tqdm.std import tqdm
 
-from .checks import check_bool, check_int, check_module, check_number
+from .checks import check_bool, check_int, check_module, check_number, check_output
 from .utils import as_device, evaluating, seed_everything
 
 
@@ -122,14 +122,8 @@ def _predict(func: str, model, x, forward, batch_size, dev) -> torch.Tensor:
 
 
 def _scores(func: str, forward: Callable, x: torch.Tensor) -> torch.Tensor:
-    """``forward(x)``, a model's failure on ``x`` (a wrong feature count, say) named by ``func``."""
-    try:
-        scores = forward(x)
-    except RuntimeError as error:
-        raise ValueError(f"{func}: the model fails on a batch of shape {tuple(x.shape)}: {error}") from error
-    if not isinstance(scores, torch.Tensor):
-        raise TypeError(f"{func}: expected the model to return a tensor of scores, got {type(scores).__name__}")
-    return scores
+    """``forward(x)``: a batch of scores, a model's failure on ``x`` named by ``func``."""
+    return check_output(func, forward, x)
 
 
 def evaluate(
@@ -208,6 +202,8 @@ def fit(
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     with evaluating(model):  # no step, no change to BatchNorm statistics
         _check_scores(f, _scores(f, forward, x[:batch_size].to(dev)), y, loss_fn, chosen)
+        if test is not None:  # the test set too, before the first step rather than after the first epoch
+            _check_scores(f, _scores(f, forward, test[0][:batch_size].to(dev)), test[1], loss_fn, chosen)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
     history = History()

@@ -28,6 +28,12 @@ SETTINGS = settings(
 )
 
 
+def draw_bad_argument(data, table: dict) -> tuple[str, object]:
+    """One argument name of ``table`` (name -> strategy of bad values) and a bad value drawn for it."""
+    argument = data.draw(st.sampled_from(sorted(table)), label="argument")
+    return argument, data.draw(table[argument], label=argument)
+
+
 def tally(area: str, outcome: str, func: str) -> None:
     path = os.environ.get("GHOSTEDU_BAD_INPUT_TALLY")
     if path:

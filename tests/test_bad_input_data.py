@@ -13,6 +13,7 @@ from bad_input import (
     bad_int,
     bad_nonnegative,
     bad_positive,
+    draw_bad_argument,
     expect_error,
     expect_handled,
 )
@@ -81,8 +82,7 @@ IMAGES = {
 @SETTINGS
 @given(data=st.data())
 def test_bearing_signals(data):
-    argument = data.draw(st.sampled_from(sorted(BEARING)), label="argument")
-    value = data.draw(BEARING[argument], label=argument)
+    argument, value = draw_bad_argument(data, BEARING)
     kwargs = {"n_per_class": 1, "length": 64, argument: value}
     n = kwargs.pop("n_per_class")
     expect_error(AREA, "bearing_signals", lambda: bearing_signals(n, **kwargs))
@@ -91,8 +91,7 @@ def test_bearing_signals(data):
 @SETTINGS
 @given(data=st.data())
 def test_shapes_images(data):
-    argument = data.draw(st.sampled_from(sorted(IMAGES)), label="argument")
-    value = data.draw(IMAGES[argument], label=argument)
+    argument, value = draw_bad_argument(data, IMAGES)
     kwargs = {"n_per_class": 1, "size": 8, argument: value}
     func = data.draw(st.sampled_from([shapes_images, image_dataset]))
     expect_error(AREA, "shapes_images", lambda: func(**kwargs))

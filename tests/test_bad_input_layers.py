@@ -15,6 +15,7 @@ from bad_input import (
     bad_odd,
     bad_positive,
     bad_size,
+    draw_bad_argument,
     expect_error,
     expect_handled,
 )
@@ -126,8 +127,7 @@ SETTINGS_OF = {
 @given(data=st.data())
 def test_bad_settings_are_refused_by_name(func, data):
     build, valid, bad, name = SETTINGS_OF[func]
-    argument = data.draw(st.sampled_from(sorted(bad)), label="argument")
-    value = data.draw(bad[argument], label=argument)
+    argument, value = draw_bad_argument(data, bad)
     expect_error(AREA, func, lambda: build(**{**valid, argument: value}), name)
 
 

@@ -5,7 +5,7 @@ boundary value works."""
 import numpy as np
 import pytest
 import torch
-from bad_input import SETTINGS, bad_bool, bad_int, bad_size, expect_error, expect_handled
+from bad_input import SETTINGS, bad_bool, bad_int, bad_size, draw_bad_argument, expect_error, expect_handled
 from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
@@ -40,12 +40,14 @@ ARITHMETIC = {
     "conv_output_length": (
         conv_output_length,
         {"length": 10, "kernel_size": 3},
-        {"length": bad_int(), **WINDOW, "ceil_mode": bad_bool()},
+        # stride=None is valid for pooling: it means stride = kernel_size, as in nn.MaxPool1d
+        {"length": bad_int(), **WINDOW, "stride": bad_int().filter(lambda v: v is not None), "ceil_mode": bad_bool()},
     ),
     "pool_output_length": (
         pool_output_length,
         {"length": 10, "kernel_size": 3},
-        {"length": bad_int(), **WINDOW, "ceil_mode": bad_bool()},
+        # stride=None is valid for pooling: it means stride = kernel_size, as in nn.MaxPool1d
+        {"length": bad_int(), **WINDOW, "stride": bad_int().filter(lambda v: v is not None), "ceil_mode": bad_bool()},
     ),
     "conv_transpose_output_length": (
         conv_transpose_output_length,
@@ -55,7 +57,8 @@ ARITHMETIC = {
     "output_length_formula": (
         output_length_formula,
         {"length": 10, "kernel_size": 3},
-        {"length": bad_int(), **WINDOW, "ceil_mode": bad_bool()},
+        # stride=None is valid for pooling: it means stride = kernel_size, as in nn.MaxPool1d
+        {"length": bad_int(), **WINDOW, "stride": bad_int().filter(lambda v: v is not None), "ceil_mode": bad_bool()},
     ),
     "conv_windows_1d": (conv_windows_1d, {"length": 10, "kernel_size": 3}, {"length": bad_int(), **WINDOW}),
 }
@@ -66,8 +69,7 @@ ARITHMETIC = {
 @given(data=st.data())
 def test_bad_settings_are_refused_by_name(func, data):
     call, valid, bad = ARITHMETIC[func]
-    argument = data.draw(st.sampled_from(sorted(bad)), label="argument")
-    value = data.draw(bad[argument], label=argument)
+    argument, value = draw_bad_argument(data, bad)
     expect_error(AREA, func, lambda: call(**{**valid, argument: value}))
 
 

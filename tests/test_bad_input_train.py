@@ -5,7 +5,16 @@ the model's weights as they were; each valid boundary value trains."""
 import numpy as np
 import pytest
 import torch
-from bad_input import SETTINGS, bad_bool, bad_int, bad_nonnegative, bad_positive, expect_error, expect_handled
+from bad_input import (
+    SETTINGS,
+    bad_bool,
+    bad_int,
+    bad_nonnegative,
+    bad_positive,
+    draw_bad_argument,
+    expect_error,
+    expect_handled,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
@@ -53,8 +62,7 @@ FIT = {
 @SETTINGS
 @given(data=st.data())
 def test_fit(data):
-    argument = data.draw(st.sampled_from(sorted(FIT)), label="argument")
-    value = data.draw(FIT[argument], label=argument)
+    argument, value = draw_bad_argument(data, FIT)
     model = _model()
     before = [p.detach().clone() for p in model.parameters()]
     kwargs = {"model": model, "train": (X, Y), "epochs": 1, "dev": "cpu", "progress": False, argument: value}

@@ -129,3 +129,23 @@ def test_flatten_concat():
     parts = [torch.randn(2, 256, 1) for _ in range(3)]
     out = FlattenConcat()(*parts)
     assert out.shape == (2, 768) and torch.equal(out[:, 256:512], parts[1][:, :, 0])
+
+
+def test_conv_dw_kernel_size_and_the_standard_block_it_replaces():
+    from ghostedu.layers import conv_bn_act
+
+    wide = conv_dw(8, 16, 2, kernel_size=5)
+    assert wide[0].kernel_size == (5, 5) and wide[0].padding == (2, 2) and wide[0].groups == 8
+    assert wide(torch.randn(1, 8, 9, 9)).shape == (1, 16, 5, 5)
+    # kernel_size=3 is the block of the Q&A page's signature, module for module
+    assert str(conv_dw(8, 16, kernel_size=3)) == str(conv_dw(8, 16))
+    full = conv_bn_act(8, 16, 3, 2)
+    assert [type(m) for m in full] == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU6]
+    assert full(torch.randn(1, 8, 9, 9)).shape == (1, 16, 5, 5) and full[0].bias is None
+    assert isinstance(conv_bn_act(8, 16, 1, act=nn.ReLU)[2], nn.ReLU)
+    with pytest.raises(ValueError, match="conv_dw: expected kernel_size"):
+        conv_dw(8, 16, kernel_size=4)
+    with pytest.raises(ValueError, match="conv_bn_act: expected kernel_size"):
+        conv_bn_act(8, 16, 2)
+    with pytest.raises(TypeError, match="conv_bn_act: expected act to be an nn.Module class"):
+        conv_bn_act(8, 16, 3, act=torch.relu)

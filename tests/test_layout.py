@@ -142,3 +142,40 @@ def test_notebooks_carry_no_execution_timestamps(path):
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     stamped = [i for i, cell in enumerate(cells) if "execution" in cell.get("metadata", {})]
     assert not stamped, f"{path.name}: cells {stamped} carry execution timestamps (make execute leaves none)"
+
+
+def test_a_notebook_imports_only_what_its_setup_cell_or_ghostedu_provides():
+    """On Colab a chapter has what its first cell installs (ghostedu and its dependencies, and
+    NOTEBOOK_EXTRAS) and the standard library; keras and tensorflow come with Colab."""
+    import importlib.metadata
+
+    from booktools.setup_cell import NOTEBOOK_EXTRAS, setup_cell_source
+
+    name, version = NOTEBOOK_EXTRAS[0].split("==")
+    assert importlib.metadata.version(name) == version  # the version the book is built with
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    distributions = {re.split(r"[<>=!~ ;\[]", d)[0].lower() for d in project["dependencies"]}
+    for extra in NOTEBOOK_EXTRAS:  # what pip installs with it (myst-nb brings nbformat)
+        dist = extra.split("==")[0]
+        needs = importlib.metadata.requires(dist) or []
+        distributions |= {dist} | {re.split(r"[<>=!~ ;\[]", r)[0].lower() for r in needs if "extra ==" not in r}
+    provided = {"ghostedu", "tensorflow", "keras"} | set(sys.stdlib_module_names)
+    for dist in distributions:
+        try:
+            top = importlib.metadata.distribution(dist).read_text("top_level.txt")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        provided |= set(top.split()) if top else {dist.replace("-", "_")}
+    source = setup_cell_source("https://example.org/o/r")
+    assert all(e in source for e in NOTEBOOK_EXTRAS) and "myst_nb" in source
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        assert "setup" in cells[0].get("metadata", {}).get("tags", []), path.name
+        for cell in cells[1:]:
+            if cell["cell_type"] != "code":
+                continue
+            for line in "".join(cell["source"]).splitlines():
+                found = re.match(r"\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", line)
+                if found:
+                    module = (found.group(1) or found.group(2)).split(".")[0]
+                    assert module in provided, f"{path.name}: imports {module}, which Colab would not have"

@@ -26,7 +26,8 @@ import pytest
 from booktools import student
 from booktools.course import CourseError, student_copies
 from booktools.exercise_cells import BEGIN_HIDDEN, END_HIDDEN, apply_metadata, find_exercises
-from booktools.student import SETUP_TAG, SOLUTION_TAG, SolutionRegionError, add_setup_cell, stub_cell_source
+from booktools.setup_cell import SETUP_TAG, add_setup_cell
+from booktools.student import SOLUTION_TAG, SolutionRegionError, stub_cell_source
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"

@@ -433,3 +433,33 @@ def test_nan_is_named_as_nan(call, message):
 def test_seed_everything_names_a_seed_numpy_cannot_take():
     with pytest.raises(ValueError, match=r"seed_everything: expected seed to be an integer in 0\.\.2\*\*32 - 1"):
         ghostedu.seed_everything(-1)
+
+
+class _Pair(nn.Module):
+    """A model that returns two tensors."""
+
+    def forward(self, x):
+        return x, x
+
+
+def test_a_model_that_fails_or_returns_no_tensor_is_named_by_the_caller():
+    from ghostedu.shapes import dependency_mask
+
+    with pytest.raises(TypeError, match=r"dependency_mask: expected the model to return one tensor, got tuple"):
+        dependency_mask(_Pair(), (1, 1, 8))
+    with pytest.raises(TypeError, match=r"predict: expected the model to return one tensor, got tuple"):
+        train.predict(_Pair(), torch.zeros(2, 1, 8))
+    wrong = nn.Sequential(nn.Flatten(), nn.Linear(5, 2))  # expects 5 features, gets 8
+    with pytest.raises(ValueError, match=r"predict: the model fails on an input of shape \(2, 1, 8\)"):
+        train.predict(wrong, torch.zeros(2, 1, 8))
+    with pytest.raises(ValueError, match=r"dependency_mask: the model fails on an input of shape \(1, 1, 8\)"):
+        dependency_mask(wrong, (1, 1, 8))
+
+
+def test_fit_checks_the_test_labels_before_the_first_step():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    before = [p.detach().clone() for p in model.parameters()]
+    x, y = torch.randn(6, 1, 4), torch.zeros(6, dtype=torch.long)
+    with pytest.raises(ValueError, match=r"fit: expected labels in 0\.\.2 \(the model gives 3 scores\), got 3"):
+        train.fit(model, (x, y), test=(x, torch.full((6,), 3)), epochs=1, progress=False, dev="cpu")
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # not one step taken

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..checks import check_input, check_int, check_model_memory, check_number
-from ..layers import conv_dw, make_divisible
+from ..layers import conv_bn_act, conv_dw, make_divisible
 
 # The paper's Table 1 as data: one row per depthwise separable block, (in, out, stride) at width 1.
 MOBILENET_V1_CONFIG: list[tuple[int, int, int]] = [
@@ -30,7 +30,7 @@ def conv_bn(inp: int, oup: int, stride: int) -> nn.Sequential:
     """The stem: full 3x3 convolution + BatchNorm + ReLU6, ``(N, inp, H, W) -> (N, oup, H', W')``."""
     for name, value in (("inp", inp), ("oup", oup), ("stride", stride)):
         check_int("conv_bn", name, value)
-    return nn.Sequential(nn.Conv2d(inp, oup, 3, stride, 1, bias=False), nn.BatchNorm2d(oup), nn.ReLU6(inplace=True))
+    return conv_bn_act(inp, oup, 3, stride)
 
 
 class MobileNetV1(nn.Module):

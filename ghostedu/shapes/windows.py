@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..checks import check_bool, check_int, check_module, check_size
+from ..checks import check_bool, check_int, check_module, check_output, check_size
 from ..utils import evaluating, zeros_input
 from .arithmetic import conv_output_length
 
@@ -163,12 +163,7 @@ def dependency_mask(
         raise ValueError(f"{f}: expected input_size (N, C, L) or (N, C, H, W), got {size!r}")
     x = zeros_input(model, size, requires_grad=True)
     with evaluating(model, no_grad=False):
-        try:
-            y = model(x)
-        except RuntimeError as error:
-            raise ValueError(f"{f}: expected a model that runs on an input of size {size}, got: {error}") from error
-    if not isinstance(y, torch.Tensor):
-        raise TypeError(f"{f}: expected a model that returns one tensor, got {type(y).__name__}")
+        y = check_output(f, model, x)
     if output_index is None:
         output_index = (0, 0) + tuple(n // 2 for n in y.shape[2:])
     if (

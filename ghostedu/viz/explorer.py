@@ -45,7 +45,7 @@ import torch
 from torch import nn
 
 from ..counting import count_macs, count_params
-from ..layers import GhostModule
+from ..layers import GhostModule, conv_bn_act, conv_dw
 from ..models import Net
 from ..models.net1d import BRANCH_KERNELS
 from ..shapes import (
@@ -371,34 +371,21 @@ def net_length_explorer(length: int = 1024, max_length: int = NET_LIMITS["length
 
 
 def standard_conv_block(in_channels: int, out_channels: int, kernel_size: int) -> nn.Sequential:
-    """Conv (``padding = kernel_size // 2``, no bias) + BN + ReLU.
-
-    ``(N, C_in, H, W) -> (N, C_out, H', W')``.
+    """``ghostedu.layers.conv_bn_act`` with ReLU at stride 1: conv (``padding = kernel_size // 2``,
+    no bias) + BN + ReLU, ``(N, C_in, H, W) -> (N, C_out, H', W')``.
 
     The ordinary layer a Ghost module replaces (chapter "The Ghost module and GhostBottleneck").
     """
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, 1, kernel_size // 2, bias=False),
-        nn.BatchNorm2d(out_channels),
-        nn.ReLU(inplace=True),
-    )
+    return conv_bn_act(in_channels, out_channels, kernel_size, 1, act=nn.ReLU)
 
 
 def separable_conv_block(in_channels: int, out_channels: int, kernel_size: int) -> nn.Sequential:
     """``ghostedu.layers.conv_dw`` at stride 1 with a ``kernel_size`` depthwise kernel.
 
     Depthwise conv (``padding = kernel_size // 2``) + BN + ReLU6, pointwise 1x1 conv + BN + ReLU6:
-    ``(N, C_in, H, W) -> (N, C_out, H', W')``; for ``kernel_size=3`` it is ``conv_dw(C_in, C_out)``.
-    Chapter "Depthwise separable convolution".
+    ``(N, C_in, H, W) -> (N, C_out, H', W')``. Chapter "Depthwise separable convolution".
     """
-    return nn.Sequential(
-        nn.Conv2d(in_channels, in_channels, kernel_size, 1, kernel_size // 2, groups=in_channels, bias=False),
-        nn.BatchNorm2d(in_channels),
-        nn.ReLU6(inplace=True),
-        nn.Conv2d(in_channels, out_channels, 1, 1, 0, bias=False),
-        nn.BatchNorm2d(out_channels),
-        nn.ReLU6(inplace=True),
-    )
+    return conv_dw(in_channels, out_channels, 1, kernel_size=kernel_size)
 
 
 def block_cost_explorer(
