@@ -8,6 +8,7 @@ Subpackages and modules, each named after what it holds:
 * :mod:`ghostedu.reference` -- convolutions written from scratch.
 * :mod:`ghostedu.counting` -- parameter and multiply-add counts (torchinfo, flop_counter).
 * :mod:`ghostedu.bench` -- timings with ``torch.utils.benchmark``, labeled with the machine.
+* :mod:`ghostedu.deploy` -- batch norm folding, ONNX export, ONNX Runtime, int8 quantization.
 * :mod:`ghostedu.data` -- generated vibration signals (``bearing``) and images (``images``).
 * :mod:`ghostedu.train` -- the one training loop and ``evaluate``.
 * :mod:`ghostedu.viz` -- feature-map grids, animations and shared plots.

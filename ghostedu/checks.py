@@ -26,6 +26,7 @@ import torch
 
 __all__ = [
     "MEMORY_LIMIT_BYTES",
+    "tracing",
     "check_input",
     "check_int",
     "check_ints",
@@ -68,6 +69,16 @@ def _autocast(x: torch.Tensor) -> bool:
         return False
 
 
+def tracing(*values: object) -> bool:
+    """Whether a tracer is recording the forward pass: ``torch.jit.trace`` (and the TorchScript-based
+    ONNX exporter) is running, or one of ``values`` is a ``torch.fx.Proxy`` (``torch.fx.symbolic_trace``).
+
+    Shapes are not known there (symbolic, or recorded as graph values), so the checks step aside;
+    ``torch.export`` and ``torch.compile`` run them on real shapes.
+    """
+    return torch.jit.is_tracing() or any(isinstance(v, torch.fx.Proxy) for v in values)
+
+
 def check_input(
     layer: str, x: torch.Tensor, dims: int, channels: int | None = None, dtype: torch.dtype | None = None
 ) -> None:
@@ -78,8 +89,11 @@ def check_input(
     Every layer and model of the package checks its input with this one function. A wrong dtype is
     a TypeError that says how to convert (``x.float()``, or the model with ``model.double()``);
     under ``torch.autocast`` the layers compute in lower precision on purpose, and the dtype is not
-    checked.
+    checked. Under ``torch.fx.symbolic_trace`` and ``torch.jit.trace`` it checks nothing (the
+    shapes are not known there); ``torch.export`` and ``torch.compile`` run it on real shapes.
     """
+    if tracing(x):  # a stand-in of a tracer: no shapes to check
+        return
     layout = _LAYOUTS.get(dims, f"{dims}-D")
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{layer}: expected a torch.Tensor shaped {layout}, got {type(x).__name__}")

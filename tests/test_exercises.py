@@ -102,6 +102,31 @@ def _any_length_classes():
     return {"forgot super": NoSuper, "mean": AvgPool, "new fc": NewFc, "instance": Right()}
 
 
+def _fold(mistake: str):
+    """A ``fold_bn(conv, bn)`` with one known mistake (the chapter "From multiply-adds to milliseconds")."""
+
+    def fold_bn(conv, bn):
+        var = bn.running_var + (0 if mistake == "no eps" else bn.eps)
+        std = var if mistake == "no sqrt" else var.sqrt()
+        s = (1 if mistake == "no gamma" else bn.weight) / std
+        b = conv.bias if conv.bias is not None and mistake != "no conv bias" else torch.zeros_like(s)
+        mean = 0 if mistake == "no mean" else bn.running_mean
+        beta = 0 if mistake == "no beta" else bn.bias
+        bias = b - mean + beta if mistake == "bias unscaled" else (b - mean) * s + beta
+        weight = conv.weight * s[:, None, None, None]
+        if mistake == "flat":
+            weight = weight.flatten(1)
+        if mistake == "one output":
+            return weight.detach()
+        return weight.detach(), bias.detach()
+
+    return fold_bn
+
+
+def _fold_raises(conv, bn):
+    return conv.weight @ bn.weight  # a shape error inside the reader's code
+
+
 CLASSES = _any_length_classes()
 
 # label -> [(answers that replace the solution's, a fragment of the hint the check must give)]
@@ -258,6 +283,36 @@ WRONG: dict[str, list[tuple[dict, str]]] = {
         ({"spacing_samples": 1 / 111.77}, "reciprocal"),
         ({"impacts_per_segment": 1 / 9.16}, "reciprocal"),
     ],
+    "ex-deploy-fold": [
+        ({"fold_bn": _fold("no eps")}, "not sqrt(running_var)"),
+        ({"fold_bn": _fold("no sqrt")}, "not by the variance"),
+        ({"fold_bn": _fold("no gamma")}, "weight (gamma) scales"),
+        ({"fold_bn": _fold("no conv bias")}, "has a bias of its own"),
+        ({"fold_bn": _fold("bias unscaled")}, "the same per-channel scale"),
+        ({"fold_bn": _fold("no mean")}, "subtracts running_mean"),
+        ({"fold_bn": _fold("no beta")}, "adds its bias (beta)"),
+        ({"fold_bn": _fold("flat")}, "OUTPUT channels"),
+        ({"fold_bn": _fold("one output")}, "return a pair"),
+        ({"fold_bn": _fold_raises}, "raised RuntimeError"),
+        ({"fold_bn": 3}, "expected a function"),
+    ],
+    "ex-deploy-intensity": [
+        ({"intensity": 672 * 14 * 14 * 25 / (4 * (2 * 672 * 14 * 14 + 672 * 25))}, "stride 2 halves"),
+        ({"intensity": 672 * 7 * 7 * 25 / (672 * 14 * 14 + 672 * 7 * 7 + 672 * 25)}, "per BYTE"),
+        ({"intensity": 672 * 7 * 7 * 25 / (4 * (672 * 14 * 14 + 672 * 7 * 7))}, "weights are read too"),
+        ({"intensity": 672 * 7 * 7 * 9 / (4 * (672 * 14 * 14 + 672 * 7 * 7 + 672 * 9))}, "kernel is 5x5"),
+        ({"intensity": 672 * 672 * 49 * 25 / (4 * (672 * 196 + 672 * 49 + 672 * 672 * 25))}, "on its own"),
+        ({"intensity": "1.1"}, "without quotes"),
+    ],
+    "ex-deploy-zero-point": [
+        ({"scale": 6 / 256}, "255 steps"),
+        ({"scale": 9 / 255}, "asymmetrically"),
+        ({"scale": 4.5 / 255}, "rmax - rmin, not the largest"),
+        ({"zero_point": -64}, "the sign"),
+        ({"zero_point": 63}, "NEAREST"),
+        ({"zero_point": 63.75}, "must be an integer"),
+        ({"zero_point": 128}, "round(qmin - rmin / scale)"),
+    ],
 }
 
 
@@ -404,6 +459,7 @@ SLOW = {
     "ex-multiscale-range",
     "ex-multiscale-anylength",
     "ex-depthwise-linear",
+    "ex-deploy-intensity",
 }
 
 
@@ -546,3 +602,13 @@ def test_the_chapters_nbgrader_metadata_is_current():
     from booktools.exercise_cells import apply_to_folder
 
     assert apply_to_folder(CHAPTERS, check_only=True) == []
+
+
+def test_deployment_checks_compute_their_values_with_the_tools():
+    """The intensity exercise's layer is the one its text describes, and the quantization values are
+    ONNX Runtime's, which are the formulas of the chapter."""
+    from ghostedu.exercises import deployment
+
+    row = deployment._intensity_row()
+    assert (row.kind, row.stride, row.input_shape, row.output_shape) == ("conv dw", 2, (1, 672, 14, 14), (1, 672, 7, 7))
+    assert deployment._uint8_scale_zero_point(-1.5, 4.5) == pytest.approx((6 / 255, round(1.5 / (6 / 255))))

@@ -36,6 +36,7 @@ ALLOWED = {
     "data": {"data", "checks"},
     "train": {"utils", "checks"},
     "bench": {"utils", "checks"},
+    "deploy": {"utils", "checks"},
     "counting": {"models", "shapes", *BASE},
     # viz draws; its explorers (viz.explorer) also state the counts of their opening setting.
     "viz": {"viz", "models", "layers", "shapes", "counting", *BASE},

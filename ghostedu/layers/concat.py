@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..checks import tracing
+
 
 class FlattenConcat(nn.Module):
     """Flatten each input from dim 1 and concatenate along dim 1.
@@ -21,7 +23,7 @@ class FlattenConcat(nn.Module):
     concat_dim = 1
 
     def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-        if not any(isinstance(t, torch.fx.Proxy) for t in tensors):  # symbolic tracing: no values to check
+        if not tracing(*tensors):  # a tracer's stand-ins have no shapes to check
             _check_batch(tensors)
         return torch.cat([t.flatten(1) for t in tensors], dim=self.concat_dim)
 
@@ -31,7 +33,8 @@ def _check_batch(tensors: tuple) -> None:
     if not tensors or not all(isinstance(t, torch.Tensor) and t.dim() >= 1 for t in tensors):
         got = ", ".join(type(t).__name__ for t in tensors) or "nothing"
         raise TypeError(f"FlattenConcat: expected torch.Tensors with a batch dimension, got {got}")
-    if len({t.shape[0] for t in tensors}) > 1:
+    # compared pairwise, not in a set: under torch.export a batch size is a symbol, never hashed
+    if any(t.shape[0] != tensors[0].shape[0] for t in tensors[1:]):
         raise ValueError(
             "FlattenConcat: expected tensors with the same batch size (dim 0), got shapes "
             + ", ".join(str(tuple(t.shape)) for t in tensors)

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import check_bool, check_input, check_int, check_number
+from ..checks import check_bool, check_input, check_int, check_number, tracing
 
 
 def make_divisible(value: float, divisor: int, min_value: int | None = None) -> int:
@@ -34,7 +34,7 @@ def make_divisible(value: float, divisor: int, min_value: int | None = None) -> 
 
 def hard_sigmoid(x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     """``relu6(x + 3) / 6``: a piecewise-linear sigmoid (MobileNetV3), any shape in, same shape out."""
-    if not isinstance(x, torch.Tensor):
+    if not isinstance(x, torch.Tensor) and not tracing(x):
         raise TypeError(f"hard_sigmoid: expected a torch.Tensor, got {type(x).__name__}")
     check_bool("hard_sigmoid", "inplace", inplace)
     if inplace:
