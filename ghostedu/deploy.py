@@ -233,10 +233,14 @@ def quantize_int8(
     signed int8, symmetric, one scale per output channel (``per_channel``); activations as unsigned
     int8 with a scale and a zero point, from the range of values each tensor took on the
     ``calibration`` batches (each an array ``(n, ...)`` shaped like the model's input; MinMax
-    calibration). This is ONNX Runtime's ``quantize_static``. Its default is int8 activations; uint8
-    activations with int8 weights ("U8S8") is the pairing its x86 kernels multiply with the
-    ``VPMADDUBSW`` instruction (ONNX Runtime's quantization documentation). The file is written
-    atomically.
+    calibration). This is ONNX Runtime's ``quantize_static``. Its default, and its documentation's
+    first choice, is int8 activations with int8 weights ("S8S8"); this function uses uint8
+    activations with int8 weights ("U8S8"). On x86-64 CPUs with AVX2 or AVX-512 but without VNNI,
+    ONNX Runtime multiplies U8S8 with the ``VPMADDUBSW`` instruction, which can saturate; if the
+    accuracy drops, the documentation suggests ``reduce_range`` or U8U8, and it reports no such
+    issue on x86-64 CPUs with VNNI or on ARM (ONNX Runtime, "Quantize ONNX Models",
+    https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html). Measure the
+    accuracy after quantizing. The file is written atomically.
     """
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
