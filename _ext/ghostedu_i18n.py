@@ -38,6 +38,10 @@ makes that work for this book:
    titles a solution ("Solution to Exercise 3 (Title)") from the copy of the exercise it kept
    when the directive ran, before any translation: ``TranslatedExerciseTitles`` gives that copy
    the translated title.
+8. The captions of the table of contents (``_toc.yml``'s ``caption:``, "Efficient blocks"...).
+   sphinx-external-toc inserts the root page's toctrees in a transform (priority 100) that runs
+   after ``Locale`` (20), so their captions, extracted into the root page's catalog, were never
+   translated: ``TranslatedTocCaptions`` gives them their translation from that catalog.
 """
 
 from __future__ import annotations
@@ -312,6 +316,28 @@ class ExerciseTitleMessages(SphinxPostTransform):
             subtitle += message
 
 
+class TranslatedTocCaptions(SphinxTransform):
+    """The translation of each toctree caption that sphinx-external-toc inserted after ``Locale``."""
+
+    default_priority = 101  # after sphinx_external_toc's InsertToctrees (100)
+
+    def apply(self, **kwargs) -> None:
+        if not self.config.language or self.config.language == "en":
+            return
+        from sphinx import locale
+        from sphinx.util.i18n import docname_to_domain
+
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
+        catalog, found = locale.init(dirs, self.config.language, domain)
+        if not found:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            caption = toctree.get("rawcaption") or toctree.get("caption")
+            if caption:
+                toctree.apply_translated_message(caption, catalog.gettext(caption))
+
+
 def _add_exercise_directives(app: Sphinx) -> None:
     app.setup_extension("sphinx_exercise")
     from sphinx_exercise.directive import ExerciseDirective, ExerciseStartDirective
@@ -338,6 +364,7 @@ def setup(app: Sphinx) -> dict:
     _add_glue_roles(app)
     _add_exercise_directives(app)
     app.add_transform(UntranslatedDocstrings)
+    app.add_transform(TranslatedTocCaptions)
     app.connect("config-inited", _add_edition_switch)
     app.connect("config-inited", _chinese_search)
     app.connect("config-inited", _chinese_fonts)

@@ -446,3 +446,19 @@ def test_jieba_cache_is_in_the_build_folder():
     assert list((ROOT / "_build" / EDITION.folder / "jieba").glob("*.cache")), (
         "jieba's dictionary cache is not in _build (it would be written to the system's temp folder)"
     )
+
+
+@pytest.mark.slow  # reads the built Chinese edition
+def test_the_table_of_contents_captions_are_translated():
+    """sphinx-external-toc inserts the toctrees after Sphinx translates a page: every caption of
+    _toc.yml still shows its translation (from the root page's catalog) in the sidebar."""
+    import yaml
+
+    _require_builds()
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    captions = [part["caption"] for part in toc["parts"]]
+    catalog = {m.id: m.string for m in i18n._read(ROOT / "locales/zh_CN/LC_MESSAGES/intro.po") if m.id}
+    for page in ("intro", "chapters/10_deployment"):
+        shown = re.findall(r'caption-text">([^<]*)', (ZH / f"{page}.html").read_text(encoding="utf-8"))
+        assert shown == [catalog[c] for c in captions], page
+        assert not set(shown) & set(captions), page
