@@ -93,6 +93,7 @@
       ghost: "Ghost module",
       shapes: "Shapes",
       outShape: "output {0} × {1} × {2}; the Ghost module computes {3} intrinsic and {4} ghost maps and keeps the first {5}",
+      evenK: "an even kernel size ({0}) with padding k // 2 makes every map one pixel larger than its input, so GhostModule refuses it (an odd k keeps the size)",
       evenDw: "an even dw_size ({0}) with padding dw_size // 2 makes the ghost maps one pixel larger than the intrinsic maps, and torch.cat refuses them",
       countedAs: "Parameters as torchinfo counts them (convolution weights, no bias, and each batch norm's scale and shift). Multiply-adds as torch.utils.flop_counter counts them (FLOPs / 2): convolutions only, batch norm and ReLU not counted — the counts of ghostedu.counting."
     },
@@ -168,6 +169,7 @@
       ghost: "Ghost 模块",
       shapes: "形状",
       outShape: "输出 {0} × {1} × {2}；Ghost 模块计算 {3} 个本征特征图和 {4} 个幻影特征图，保留前 {5} 个",
+      evenK: "卷积核大小为偶数（{0}）时，padding = k // 2 使每个特征图比输入大一个像素，因此 GhostModule 拒绝它（奇数 k 才保持尺寸）",
       evenDw: "dw_size 为偶数（{0}）时，padding = dw_size // 2 使幻影特征图比本征特征图大一个像素，torch.cat 无法拼接",
       countedAs: "参数量按 torchinfo 的统计（卷积权重，无偏置，加上每个批归一化的缩放和平移参数）。乘加次数按 torch.utils.flop_counter 的统计（FLOPs / 2）：只计卷积，不计批归一化和 ReLU，与 ghostedu.counting 相同。"
     }
@@ -644,11 +646,15 @@
       var ci = c.in_channels.get(), co = c.out_channels.get(), k = c.kernel_size.get(), h = c.height.get(),
           w = c.width.get(), ratio = c.ratio.get(), dw = c.dw_size.get();
       f.results.replaceChildren();
+      if (k % 2 === 0) {
+        line(f.results, "error", t("refused"), t("evenK", k), "gx-error");
+        return;
+      }
       if (dw % 2 === 0) {
         line(f.results, "error", t("refused"), t("evenDw", dw), "gx-error");
         return;
       }
-      // Padding k // 2 at stride 1: the same size for odd k, one more for even k.
+      // Padding k // 2 at stride 1 keeps the size for an odd k.
       var ho = h + 2 * Math.floor(k / 2) - k + 1, wo = w + 2 * Math.floor(k / 2) - k + 1, pos = ho * wo;
       var m = Math.ceil(co / ratio), g = m * (ratio - 1);
       var rows = [

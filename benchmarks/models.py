@@ -48,6 +48,7 @@ import torch
 from torch import nn
 
 import ghostedu
+from booktools.files import atomic_write
 from ghostedu import deploy
 from ghostedu.bench import cpu_model, machine_label, time_call
 from ghostedu.counting import count_macs, count_params
@@ -319,10 +320,7 @@ def write_json(runs: list[dict], path: Path, dev: torch.device) -> None:
         "runs": runs,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -734,8 +734,13 @@ def torch_costs(settings: list[tuple[int, ...]], convolutions_only: bool = False
     the Ghost module. One flop_counter pass (``macs_by_module``) runs every block of every setting;
     with ``convolutions_only`` it runs them without their batch norms and activations (the
     parameters are still counted on the whole block)."""
-    blocks, sizes, params = {}, {}, {}
+    blocks, sizes, params, refused = {}, {}, {}, set()
     for i, (c_in, c_out, k, h, w, ratio, dw) in enumerate(settings):
+        if k % 2 == 0 or dw % 2 == 0:  # GhostModule refuses an even kernel_size or dw_size
+            with pytest.raises(ValueError, match="GhostModule: expected (kernel_size|dw_size) to be an odd"):
+                GhostModule(c_in, c_out, k, ratio, dw)
+            refused.add(i)
+            continue
         with torch.device("meta"):
             standard = nn.Sequential(nn.Conv2d(c_in, c_out, k, 1, k // 2, bias=False), nn.BatchNorm2d(c_out), nn.ReLU())
             if k == 3:
@@ -760,7 +765,7 @@ def torch_costs(settings: list[tuple[int, ...]], convolutions_only: bool = False
     results = []
     for i in range(len(settings)):
         names = {key: f"s{i}_{key}" for key in ("std", "sep", "ghost")}
-        if holder.shapes[names["ghost"]] is None:  # torch.cat refused the ghost maps
+        if i in refused or holder.shapes[names["ghost"]] is None:  # refused by GhostModule or torch.cat
             results.append(None)
             continue
         shapes = {holder.shapes[n] for n in names.values()}
@@ -776,7 +781,7 @@ COST_EDGE = [  # (C_in, C_out, k, H, W, ratio, dw_size)
     (16, 96, 1, 8, 8, 2, 7),  # a Ghost module that costs more than the conv it replaces
     (1, 1, 1, 1, 1, 2, 1),
     (2048, 2048, 7, 512, 512, 8, 7),  # the largest of every control
-    (100, 100, 4, 9, 5, 3, 3),  # an even kernel: one more row and column
+    (100, 100, 4, 9, 5, 3, 3),  # an even kernel: refused, as GhostModule refuses it
     (64, 64, 3, 10, 10, 2, 2),  # an even dw_size: refused
     (0, 99999, 9, 0, 600, 1, 9),  # out of range: clamped
 ]
@@ -835,9 +840,10 @@ def test_block_cost_explorer(browser, site):  # noqa: F811
     for (setting, state), got, real in zip(states, took, reals):
         for key, value in got.items():
             assert value == min(max(setting[key], lim[key][0]), lim[key][1]), (setting, got)
-        if real is None:  # an even dw_size: torch.cat refuses the ghost maps
+        if real is None:  # an even kernel_size or dw_size: GhostModule refuses it
             refused += 1
-            assert "dw_size" in state["results"]["error"] and not state["blocks"], got
+            why = "kernel size" if got["kernel_size"] % 2 == 0 else "dw_size"
+            assert why in state["results"]["error"] and not state["blocks"], got
             continue
         (c, h, w), counts = real
         assert numbers(state["results"]["shape"])[:3] == [c, h, w], (got, state["results"])

@@ -419,6 +419,11 @@ def block_cost_explorer(
         "dw_size": dw_size,
     }
     _check(f, COST_LIMITS, **setting)
+    if kernel_size % 2 == 0:
+        raise ValueError(
+            f"{f}: expected an odd kernel_size (padding kernel_size // 2 keeps the size only for an "
+            f"odd kernel, and GhostModule refuses an even one), got {kernel_size}"
+        )
     if dw_size % 2 == 0:
         raise ValueError(
             f"{f}: expected an odd dw_size (an even one makes ghost maps one pixel larger than "
