@@ -148,25 +148,22 @@ def _chapters(chapters: str | Path, names: list[str] | None = None) -> list[Path
     return notebooks
 
 
-def _read_checked(path: Path) -> nbformat.NotebookNode:
-    """The notebook at ``path``, whose exercise metadata must be current (CourseError naming it otherwise)."""
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as error:  # not JSON, not a notebook: name the file
-        raise CourseError(f"{path}: not a readable notebook: {error}") from None
-    try:
-        stale = apply_metadata(nb, str(path))
-        for ex in find_exercises(nb, str(path)):  # a region the stubs cannot replace, named before nbgrader runs
-            for index in ex.solutions:
-                stub_cell_source(nb.cells[index].source, f"{path}, cell {index}")
-    except ValueError as error:
-        raise CourseError(str(error)) from None
-    if stale:
-        raise CourseError(
-            f"{path}: the exercises' nbgrader metadata is not current; run `python -m booktools exercises "
-            f"{path.parent}` (then re-execute the notebook)."
-        )
-    return nb
+def _check_chapters(notebooks: list[Path]) -> None:
+    """Every notebook parses (:func:`booktools.files.read_notebooks` names each bad one), and its
+    exercises' metadata is current and its solutions can be stubbed (CourseError naming it otherwise)."""
+    for path, nb in read_notebooks(notebooks):
+        try:
+            stale = apply_metadata(nb, str(path))
+            for ex in find_exercises(nb, str(path)):  # a region the stubs cannot replace, named before nbgrader runs
+                for index in ex.solutions:
+                    stub_cell_source(nb.cells[index].source, f"{path}, cell {index}")
+        except ValueError as error:
+            raise CourseError(str(error)) from None
+        if stale:
+            raise CourseError(
+                f"{path}: the exercises' nbgrader metadata is not current; run `python -m booktools exercises "
+                f"{path.parent}` (then re-execute the notebook)."
+            )
 
 
 def _extra_files(notebook: Path) -> list[Path]:
@@ -228,9 +225,7 @@ def student_copies(chapters: str | Path, output: str | Path, force: bool = False
     differs from what this command last wrote there (a student's work) unless ``force``.
     """
     notebooks = _chapters(chapters)
-    read_notebooks(notebooks)  # every notebook parses, or nothing happens (each bad one is named)
-    for notebook in notebooks:
-        _read_checked(notebook)
+    _check_chapters(notebooks)
     chapters, output = Path(chapters).resolve(), Path(output)
     out = output.resolve()
     if out == chapters or chapters in out.parents:
@@ -285,8 +280,7 @@ def release(
     ``nbgrader generate_assignment``, recording its locked cells in the gradebook; with ``exchange``
     also ``nbgrader release_assignment`` (JupyterHub's exchange). Returns the release folders."""
     notebooks = _chapters(chapters, names)
-    for notebook in notebooks:
-        _read_checked(notebook)
+    _check_chapters(notebooks)
     course = ensure_course(course)
     stage_sources(notebooks, course)
     folders = []

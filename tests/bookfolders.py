@@ -30,6 +30,16 @@ def book(tmp_path: Path, names=("01_a", "02_b", "03_c"), padding: int = 0) -> Pa
     return chapters
 
 
+def command_args(command: str, chapters: Path, root: Path) -> list:
+    """The arguments of ``python -m booktools COMMAND`` on ``chapters``, writing under ``root``
+    (student copies to ``root/out``, timings to ``root/t.json``)."""
+    return {
+        "student": ["student", chapters, "-o", root / "out"],
+        "timings": ["timings", chapters, "-o", root / "t.json"],
+        "setup-cell": ["setup-cell", chapters],
+    }[command]
+
+
 def hashes(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -17,7 +17,7 @@ from unittest import mock
 
 import nbformat
 from bad_input import SETTINGS, tally
-from bookfolders import book, hashes, notebook
+from bookfolders import book, command_args, hashes, notebook
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -121,11 +121,7 @@ def test_a_malformed_notebook_changes_nothing(bad, name, command):
         chapters = book(root)
         (chapters / f"{name}.ipynb").write_bytes(bad)
         before = hashes(chapters)
-        args = {
-            "student": ["student", chapters, "-o", root / "out"],
-            "timings": ["timings", chapters, "-o", root / "t.json"],
-            "setup-cell": ["setup-cell", chapters],
-        }[command]
+        args = command_args(command, chapters, root)
         _refused(*_run(args), [f"{name}.ipynb"])
         assert hashes(chapters) == before
         assert not (root / "out").exists() and not (root / "t.json").exists()

@@ -28,7 +28,7 @@ from test_browser import HTML, SCREENSHOTS, PageLog, browser, built, site  # noq
 from torch import nn
 
 from ghostedu.counting import count_params, macs_by_module
-from ghostedu.layers import GhostModule, conv_dw
+from ghostedu.layers import GhostModule, conv_bn_act, conv_dw
 from ghostedu.models import Net
 from ghostedu.shapes import accepted_input_lengths, receptive_field, trace
 from ghostedu.viz import explorer as ex
@@ -742,18 +742,9 @@ def torch_costs(settings: list[tuple[int, ...]], convolutions_only: bool = False
             refused.add(i)
             continue
         with torch.device("meta"):
-            standard = nn.Sequential(nn.Conv2d(c_in, c_out, k, 1, k // 2, bias=False), nn.BatchNorm2d(c_out), nn.ReLU())
-            if k == 3:
-                separable = conv_dw(c_in, c_out)  # the book's own block
-            else:
-                separable = nn.Sequential(
-                    nn.Conv2d(c_in, c_in, k, 1, k // 2, groups=c_in, bias=False),
-                    nn.BatchNorm2d(c_in),
-                    nn.ReLU6(),
-                    nn.Conv2d(c_in, c_out, 1, bias=False),
-                    nn.BatchNorm2d(c_out),
-                    nn.ReLU6(),
-                )
+            # the book's own blocks: the standard one conv_dw replaces, and conv_dw
+            standard = conv_bn_act(c_in, c_out, k, 1, act=nn.ReLU)
+            separable = conv_dw(c_in, c_out, kernel_size=k)
             ghost = GhostModule(c_in, c_out, k, ratio, dw)
         for key, block in (("std", standard), ("sep", separable), ("ghost", ghost)):
             name = f"s{i}_{key}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from bookfolders import ROOT, URL, book, hashes, notebook, run
+from bookfolders import ROOT, URL, book, command_args, hashes, notebook, run
 
 from booktools.__main__ import build_parser
 
@@ -201,11 +201,7 @@ def test_a_notebook_that_is_not_valid_is_named_by_every_command(tmp_path, capsys
     chapters = book(tmp_path, names=("02_b",))
     (chapters / "01_bad.ipynb").write_text(content, encoding="utf-8")
     before = hashes(chapters)
-    args = {
-        "student": ["student", chapters, "-o", tmp_path / "out"],
-        "timings": ["timings", chapters, "-o", tmp_path / "t.json"],
-        "setup-cell": ["setup-cell", chapters],
-    }[command]
+    args = command_args(command, chapters, tmp_path)
     status, text = run(args, capsys)
     assert status == 1 and "01_bad.ipynb" in text and "Traceback" not in text
     assert hashes(chapters) == before and not (tmp_path / "t.json").exists()
